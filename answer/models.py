@@ -1,0 +1,67 @@
+"""What an answer is, on every channel (UI, API, CLI)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from index.retrieval import RankedPassage
+
+REFUSAL_ZH = "资料中没有找到相关信息。"
+REFUSAL_EN = "The articles do not say."
+
+
+@dataclass
+class Citation:
+    id: int  # the number the answer uses as [1], [2] …
+    doc_id: str
+    title: str
+    text: str  # the cited passage
+    quote: str  # the exact sentence(s) of the passage the answer rests on
+    chunk_id: str = ""
+    section: str = ""
+    quote_start: int = -1  # offset of the quote inside ``text``
+
+    @classmethod
+    def from_passage(cls, number: int, ranked: "RankedPassage", quote: str = "") -> "Citation":
+        p = ranked.passage
+        return cls(
+            id=number,
+            doc_id=p.doc_id,
+            title=p.title,
+            text=p.text,
+            quote=quote,
+            chunk_id=p.chunk_id,
+            section=p.section,
+            quote_start=p.text.find(quote) if quote else -1,
+        )
+
+
+@dataclass
+class Answer:
+    answer: str
+    refused: bool
+    citations: list[Citation] = field(default_factory=list)
+    query: str = ""  # what was searched
+    mode: Literal["extractive", "llm"] = "extractive"
+    notice: str | None = None  # e.g. the LLM failed and the extractive answer stands in
+    related: list[Citation] = field(default_factory=list)  # nearest passages when refused
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def language_of(text: str) -> Literal["zh", "en"]:
+    """Chinese if the text has any CJK ideograph, else English."""
+    return "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in text) else "en"
+
+
+def refusal_text(language: str) -> str:
+    return REFUSAL_ZH if language == "zh" else REFUSAL_EN
+
+
+def refusal_answer(question: str, passages: "list[RankedPassage]", mode: str = "extractive") -> Answer:
+    """The honest answer when the passages hold none; the nearest ones are listed as related."""
+    related = [Citation.from_passage(i, p) for i, p in enumerate(passages[:3], 1)]
+    return Answer(answer=refusal_text(language_of(question)), refused=True, query=question, mode=mode, related=related)

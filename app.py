@@ -1,0 +1,102 @@
+"""guanwen's composition root: builds the pieces from settings and serves them, or answers once.
+
+    python app.py                      serve the UI at / and the API under /api
+    python app.py ask "QUESTION" [--json]   answer one question on the command line
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from settings import Settings, load_settings
+
+
+class StartupError(RuntimeError):
+    """The app cannot start; the message tells the user what to do."""
+
+
+def build_answerer(settings: Settings):
+    """Embedder, index, retrieval and answering, wired together (loads the embedding model)."""
+    from answer.llm import LLMClient
+    from answer.pipeline import Answerer
+    from index.embedding import EmbeddingModelError, load_embedder
+    from index.retrieval import Searcher
+    from index.store import IndexStore
+    from index.vector_store import VectorStoreError
+
+    try:
+        store = IndexStore(settings, load_embedder(settings))
+    except (VectorStoreError, EmbeddingModelError) as error:
+        raise StartupError(str(error)) from error
+    searcher = Searcher(
+        store, bm25_weight=settings.bm25_weight, dense_weight=settings.dense_weight, fusion=settings.fusion
+    )
+    llm = LLMClient(settings) if settings.llm_enabled else None
+    return Answerer(settings, searcher, llm), store
+
+
+def create_app(settings: Settings):
+    import gradio as gr
+
+    from web.api import create_api
+    from web.ui import CSS, build_ui
+
+    answerer, store = build_answerer(settings)
+    store.lexical()  # load the BM25 matrix now rather than on the first question
+    api = create_api(settings, answerer, store.counts)
+    return gr.mount_gradio_app(api, build_ui(answerer), path="/", css=CSS, footer_links=["api"])
+
+
+def serve(settings: Settings) -> None:
+    import uvicorn
+
+    app = create_app(settings)
+    print(f"guanwen serving on http://{settings.host}:{settings.port}", flush=True)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+
+
+def ask(settings: Settings, question: str, as_json: bool) -> int:
+    question = question.strip()
+    if not question:
+        print("ask: the question is empty", file=sys.stderr)
+        return 2
+    if len(question) > settings.max_question_chars:
+        print(f"ask: the question is longer than {settings.max_question_chars} characters", file=sys.stderr)
+        return 2
+    answerer, _ = build_answerer(settings)
+    answer = answerer.ask(question)
+    if as_json:
+        print(json.dumps(answer.as_dict(), ensure_ascii=False, indent=2))
+        return 0
+    print(answer.answer)
+    if answer.notice:
+        print(f"({answer.notice})")
+    for citation in answer.citations:
+        print(f"\n[{citation.id}] {citation.title}\n    {citation.quote}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python app.py", description="guanwen 莞问: cited answers from Chinese articles")
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("serve", help="serve the UI and the API (the default)")
+    ask_parser = commands.add_parser("ask", help="answer one question")
+    ask_parser.add_argument("question")
+    ask_parser.add_argument("--json", action="store_true", help="print the API's JSON object")
+    args = parser.parse_args(argv)
+
+    settings = load_settings()
+    try:
+        if args.command == "ask":
+            return ask(settings, args.question, args.json)
+        serve(settings)
+        return 0
+    except StartupError as error:
+        print(f"guanwen: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,200 @@
+"""The manifest: which documents are indexed, their chunks and lexical tokens (SQLite).
+
+It is the source of truth the other indexes are checked against: Chroma holds vectors for exactly
+the chunk ids listed here, and the BM25 index is built from the tokens stored here. A document's
+row is written only after its vectors are in Chroma, in one transaction with its chunks, so a
+crash leaves either the old state or the new one, never half of each.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY,
+    path TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    title TEXT NOT NULL,
+    metadata TEXT NOT NULL,
+    chunk_count INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    chunk_id TEXT PRIMARY KEY,
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    section TEXT NOT NULL,
+    tokens TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks(doc_id, position);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    doc_id: str
+    path: str
+    content_hash: str
+    title: str
+    metadata: dict[str, str]
+    chunk_count: int
+
+
+@dataclass(frozen=True)
+class ChunkRecord:
+    chunk_id: str
+    doc_id: str
+    position: int
+    text: str
+    start: int
+    end: int
+    section: str
+    tokens: tuple[str, ...]
+
+
+class Manifest:
+    def __init__(self, path: Path):
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as db:
+            db.executescript(_SCHEMA)
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        # One short-lived connection per operation: safe across the server's worker threads.
+        db = sqlite3.connect(self.path, timeout=30)
+        db.execute("PRAGMA foreign_keys = ON")
+        db.execute("PRAGMA journal_mode = WAL")
+        try:
+            with db:
+                yield db
+        finally:
+            db.close()
+
+    # --- reads -------------------------------------------------------------------------------
+
+    def documents(self) -> dict[str, DocumentRecord]:
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT doc_id, path, content_hash, title, metadata, chunk_count FROM documents"
+            ).fetchall()
+        return {row[0]: _document(row) for row in rows}
+
+    def documents_by_id(self, doc_ids: list[str]) -> dict[str, DocumentRecord]:
+        if not doc_ids:
+            return {}
+        marks = ",".join("?" * len(doc_ids))
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT doc_id, path, content_hash, title, metadata, chunk_count FROM documents "
+                f"WHERE doc_id IN ({marks})",
+                doc_ids,
+            ).fetchall()
+        return {row[0]: _document(row) for row in rows}
+
+    def chunk_ids(self) -> set[str]:
+        with self._connect() as db:
+            return {row[0] for row in db.execute("SELECT chunk_id FROM chunks")}
+
+    def all_chunks(self) -> list[ChunkRecord]:
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT chunk_id, doc_id, position, text, start, end, section, tokens FROM chunks "
+                "ORDER BY doc_id, position"
+            ).fetchall()
+        return [_chunk(row) for row in rows]
+
+    def chunks_by_id(self, chunk_ids: list[str]) -> dict[str, ChunkRecord]:
+        if not chunk_ids:
+            return {}
+        marks = ",".join("?" * len(chunk_ids))
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT chunk_id, doc_id, position, text, start, end, section, tokens FROM chunks "
+                f"WHERE chunk_id IN ({marks})",
+                chunk_ids,
+            ).fetchall()
+        return {row[0]: _chunk(row) for row in rows}
+
+    def counts(self) -> tuple[int, int]:
+        with self._connect() as db:
+            documents = db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+            chunks = db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+        return documents, chunks
+
+    def get_meta(self, key: str) -> str | None:
+        with self._connect() as db:
+            row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    @property
+    def generation(self) -> int:
+        """Bumped on every change to the indexed chunks; readers reload when it moves."""
+        return int(self.get_meta("generation") or 0)
+
+    # --- writes ------------------------------------------------------------------------------
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._connect() as db:
+            db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+    def replace_document(self, document: DocumentRecord, chunks: list[ChunkRecord]) -> None:
+        with self._connect() as db:
+            db.execute("DELETE FROM chunks WHERE doc_id = ?", (document.doc_id,))
+            db.execute(
+                "INSERT OR REPLACE INTO documents(doc_id, path, content_hash, title, metadata, chunk_count) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    document.doc_id,
+                    document.path,
+                    document.content_hash,
+                    document.title,
+                    json.dumps(document.metadata, ensure_ascii=False),
+                    len(chunks),
+                ),
+            )
+            db.executemany(
+                "INSERT INTO chunks(chunk_id, doc_id, position, text, start, end, section, tokens) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (c.chunk_id, c.doc_id, c.position, c.text, c.start, c.end, c.section, " ".join(c.tokens))
+                    for c in chunks
+                ],
+            )
+            _bump_generation(db)
+
+    def remove_document(self, doc_id: str) -> None:
+        with self._connect() as db:
+            db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
+            db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
+            _bump_generation(db)
+
+    def clear(self) -> None:
+        with self._connect() as db:
+            db.execute("DELETE FROM chunks")
+            db.execute("DELETE FROM documents")
+            _bump_generation(db)
+
+
+def _bump_generation(db: sqlite3.Connection) -> None:
+    db.execute(
+        "INSERT INTO meta(key, value) VALUES ('generation', '1') "
+        "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+    )
+
+
+def _document(row: tuple) -> DocumentRecord:
+    return DocumentRecord(row[0], row[1], row[2], row[3], json.loads(row[4]), row[5])
+
+
+def _chunk(row: tuple) -> ChunkRecord:
+    return ChunkRecord(row[0], row[1], row[2], row[3], row[4], row[5], row[6], tuple(row[7].split()))

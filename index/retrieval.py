@@ -1,0 +1,158 @@
+"""Retrieval: BM25 over jieba tokens, dense vectors from Chroma, and their weighted fusion.
+
+Each side is a llama-index retriever; ``Searcher.search`` runs the mode asked for and returns
+passages with every retriever's score and rank, so callers can show why a passage ranked where
+it did.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Literal
+
+from llama_index.core import VectorStoreIndex
+from llama_index.core.base.base_retriever import BaseRetriever
+from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
+from llama_index.vector_stores.chroma import ChromaVectorStore
+
+from index.store import IndexStore
+from index.tokenize import tokenize
+from settings import RetrievalMode
+
+RRF_K = 60
+
+
+@dataclass
+class Passage:
+    chunk_id: str
+    doc_id: str
+    title: str
+    text: str
+    start: int
+    end: int
+    section: str
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class RankedPassage:
+    passage: Passage
+    score: float
+    rank: int
+    bm25_score: float | None = None
+    bm25_rank: int | None = None
+    dense_score: float | None = None
+    dense_rank: int | None = None
+
+
+class BM25Retriever(BaseRetriever):
+    """Okapi BM25 over the manifest's jieba tokens."""
+
+    def __init__(self, store: IndexStore, top_k: int):
+        super().__init__()
+        self._store = store
+        self._top_k = top_k
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        hits = self._store.lexical().top(tokenize(query_bundle.query_str), self._top_k)
+        return [NodeWithScore(node=TextNode(id_=chunk_id, text=""), score=score) for chunk_id, score in hits]
+
+
+class DenseRetriever(BaseRetriever):
+    """Nearest chunk vectors in Chroma; scores are cosine similarities."""
+
+    def __init__(self, store: IndexStore, top_k: int):
+        super().__init__()
+        index = VectorStoreIndex.from_vector_store(
+            ChromaVectorStore(chroma_collection=store.collection), embed_model=store.embedder
+        )
+        self._inner = index.as_retriever(similarity_top_k=top_k)
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        hits = self._inner.retrieve(query_bundle)
+        # ChromaVectorStore reports exp(-cosine distance); turn it back into cosine similarity.
+        return [NodeWithScore(node=h.node, score=1.0 + math.log(max(h.score or 0.0, 1e-12))) for h in hits]
+
+
+class Searcher:
+    def __init__(
+        self,
+        store: IndexStore,
+        *,
+        bm25_weight: float,
+        dense_weight: float,
+        fusion: Literal["rrf", "score"] = "rrf",
+    ):
+        self.store = store
+        self.bm25_weight = bm25_weight
+        self.dense_weight = dense_weight
+        self.fusion = fusion
+
+    def search(self, question: str, mode: RetrievalMode, k: int) -> list[RankedPassage]:
+        depth = max(3 * k, 30)  # fuse over more candidates than are returned
+        bundle = QueryBundle(query_str=question)
+        bm25 = BM25Retriever(self.store, depth).retrieve(bundle) if mode in ("bm25", "hybrid") else []
+        dense = DenseRetriever(self.store, depth).retrieve(bundle) if mode in ("dense", "hybrid") else []
+
+        rows: dict[str, RankedPassage] = {}
+        for rank, hit in enumerate(bm25, 1):
+            row = rows.setdefault(hit.node.node_id, _empty(hit.node.node_id))
+            row.bm25_score, row.bm25_rank = hit.score, rank
+        for rank, hit in enumerate(dense, 1):
+            row = rows.setdefault(hit.node.node_id, _empty(hit.node.node_id))
+            row.dense_score, row.dense_rank = hit.score, rank
+
+        for row in rows.values():
+            if mode == "bm25":
+                row.score = row.bm25_score or 0.0
+            elif mode == "dense":
+                row.score = row.dense_score or 0.0
+            else:
+                row.score = self._fuse(row, bm25, dense)
+        ranked = sorted(rows.values(), key=lambda r: (-r.score, r.bm25_rank or 10**9, r.dense_rank or 10**9))[:k]
+        self._attach_passages(ranked)
+        for rank, row in enumerate(ranked, 1):
+            row.rank = rank
+        return [row for row in ranked if row.passage.text]
+
+    def _fuse(self, row: RankedPassage, bm25: list[NodeWithScore], dense: list[NodeWithScore]) -> float:
+        if self.fusion == "rrf":
+            score = 0.0
+            if row.bm25_rank:
+                score += self.bm25_weight / (RRF_K + row.bm25_rank)
+            if row.dense_rank:
+                score += self.dense_weight / (RRF_K + row.dense_rank)
+            return score
+        # "score": each side scaled to [0, 1] by its best hit, then weighted.
+        score = 0.0
+        if row.bm25_score is not None and bm25:
+            score += self.bm25_weight * row.bm25_score / max(bm25[0].score or 1.0, 1e-9)
+        if row.dense_score is not None and dense:
+            low = min(h.score or 0.0 for h in dense)
+            high = max(h.score or 0.0 for h in dense)
+            score += self.dense_weight * ((row.dense_score - low) / (high - low) if high > low else 1.0)
+        return score
+
+    def _attach_passages(self, rows: list[RankedPassage]) -> None:
+        chunks = self.store.manifest.chunks_by_id([r.passage.chunk_id for r in rows])
+        documents = self.store.manifest.documents_by_id(list({c.doc_id for c in chunks.values()}))
+        for row in rows:
+            chunk = chunks.get(row.passage.chunk_id)
+            if chunk is None:  # removed by an ingest since the search began
+                continue
+            document = documents.get(chunk.doc_id)
+            row.passage = Passage(
+                chunk_id=chunk.chunk_id,
+                doc_id=chunk.doc_id,
+                title=document.title if document else chunk.doc_id,
+                text=chunk.text,
+                start=chunk.start,
+                end=chunk.end,
+                section=chunk.section,
+                metadata=document.metadata if document else {},
+            )
+
+
+def _empty(chunk_id: str) -> RankedPassage:
+    return RankedPassage(passage=Passage(chunk_id, "", "", "", 0, 0, ""), score=0.0, rank=0)

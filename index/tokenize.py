@@ -1,0 +1,86 @@
+"""The one tokenizer for the lexical side, used at index time and at query time alike.
+
+Text is normalised (full-width to half-width, lower case, dashes between digits to "-"), figures
+with their units are kept whole ("996亿元", "4.1%", "160kw", "1-2个"), the rest is cut by
+jieba in search mode, and punctuation and function words are dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import unicodedata
+from functools import lru_cache
+
+import jieba
+
+# Domain terms jieba's stock dictionary cuts apart; measured in docs/evaluation.md.
+DOMAIN_TERMS = (
+    "松山湖", "滨海湾", "散裂中子源", "链主", "未来产业", "新质生产力", "专精特新", "大科学装置",
+    "一号文", "人形机器人", "低空经济", "合成生物", "算力网络", "量子计算", "量子信息", "新概念材料",
+    "颠覆性技术", "先导区", "规上企业", "智能终端", "松狐科技",
+)
+
+# Units that stay attached to a figure. Longer alternatives first so "亿元" beats "亿".
+_UNITS = (
+    r"万亿元|亿元|万元|千元|百亿元|万亿|亿|万|千|元|余项|余家|余个|个|项|家|名|位|倍|台|套|座|条|种|强|"
+    r"年|月|日|号|kw|mw|gw|kwh|km|kg|nm|gb|tb|%"
+)
+_FIGURE = re.compile(
+    r"\d+(?:\.\d+)?(?:-\d+(?:\.\d+)?)?(?:" + _UNITS + r")?"
+)
+_NUMBER = re.compile(r"\d+(?:\.\d+)?(?:-\d+(?:\.\d+)?)?")
+_ASCII_WORD = re.compile(r"[a-z]+(?:&[a-z]+)?")
+_SPLIT = re.compile(r"(" + _FIGURE.pattern + r"|" + _ASCII_WORD.pattern + r")")
+_DASHES = re.compile(r"(?<=\d)\s*[-‐‑‒–—―－~～]+\s*(?=\d)")
+_WORD_CHAR = re.compile(r"[\w%]")
+
+STOP_WORDS = frozenset(
+    """
+    的 了 是 在 和 与 及 以及 或 等 也 都 而 就 对 将 把 被 从 以 为 于 之 其 这 那 这个 那个 有 中 上 下 里
+    吗 呢 吧 啊 呀 么 哪些 哪个 哪 什么 多少 几 几个 如何 怎么 怎样 怎么样 是否 谁 请问 请 一下 一个
+    我 我们 你 你们 他 他们 她 它 该 此 各 每 所 又 还 并 但 则 即 着 过 到 让 给 向 由 至 已 已经
+    说 认为 表示 提到 提出 介绍 文章 资料 根据 关于 方面 哪里 何时 什么样 多 少 大 分别 主要 具体
+    the a an of in on at to for and or is are was were be by with what which who whom how many much
+    does do did its it this that as from
+    """.split()
+)
+
+_jieba_lock = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _segmenter() -> jieba.Tokenizer:
+    # Built on first use, not at import: loading the dictionary takes about a second.
+    jieba.setLogLevel(logging.WARNING)
+    segmenter = jieba.Tokenizer()
+    segmenter.initialize()
+    for term in DOMAIN_TERMS:
+        segmenter.add_word(term, freq=2000)
+    return segmenter
+
+
+def normalize(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).lower()
+    return _DASHES.sub("-", text)
+
+
+def tokenize(text: str) -> list[str]:
+    """Lexical tokens of ``text``, in order, duplicates kept (BM25 counts them)."""
+    tokens: list[str] = []
+    segmenter = _segmenter()
+    for piece in _SPLIT.split(normalize(text)):
+        if not piece:
+            continue
+        if _FIGURE.fullmatch(piece) or _ASCII_WORD.fullmatch(piece):
+            if piece not in STOP_WORDS:
+                tokens.append(piece)
+                number = _NUMBER.match(piece)
+                if number and number.group(0) != piece:
+                    tokens.append(number.group(0))  # "2018" also matches "2018年"
+            continue
+        with _jieba_lock:
+            words = segmenter.lcut_for_search(piece)
+        tokens.extend(w for w in words if w.strip() and _WORD_CHAR.search(w) and w not in STOP_WORDS)
+    return tokens

@@ -1,0 +1,113 @@
+"""The Chroma collection that holds chunk vectors (embedded PersistentClient or a server).
+
+The collection records which embedding model and dimension built it, so a query with another
+model is refused instead of silently returning nonsense.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import chromadb
+from chromadb.config import Settings as ChromaSettings
+
+from settings import Settings
+
+
+class VectorStoreError(RuntimeError):
+    """Chroma cannot be reached or used; the message is meant for users."""
+
+
+class ModelMismatchError(VectorStoreError):
+    """The index was built with another embedding model than the one configured."""
+
+
+def open_client(settings: Settings) -> Any:
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    try:
+        if settings.chroma_host:
+            return chromadb.HttpClient(
+                host=settings.chroma_host, port=settings.chroma_port or 8000, settings=chroma_settings
+            )
+        settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+    except Exception as error:  # chromadb raises plain Exception/ValueError for connection failures
+        where = (
+            f"the Chroma server at {settings.chroma_host}:{settings.chroma_port or 8000}"
+            if settings.chroma_host
+            else f"the Chroma store in {settings.chroma_dir}"
+        )
+        raise VectorStoreError(f"cannot open {where}: {error}") from error
+
+
+def open_collection(client: Any, name: str, model_id: str, dimension: int, *, create: bool) -> Any | None:
+    """The collection, checked against the configured model. ``None`` if absent and not creating."""
+    try:
+        existing = {c.name if hasattr(c, "name") else str(c) for c in client.list_collections()}
+        if name not in existing:
+            if not create:
+                return None
+            return client.create_collection(
+                name,
+                configuration={"hnsw": {"space": "cosine"}},
+                metadata={"embed_model": model_id, "embed_dim": dimension},
+                embedding_function=None,
+            )
+        collection = client.get_collection(name, embedding_function=None)
+    except Exception as error:
+        raise VectorStoreError(f"cannot use Chroma collection {name!r}: {error}") from error
+    built_with = (collection.metadata or {}).get("embed_model")
+    built_dim = (collection.metadata or {}).get("embed_dim")
+    if built_with != model_id or built_dim != dimension:
+        raise ModelMismatchError(
+            f"the index was built with embedding model {built_with!r} (dimension {built_dim}), but "
+            f"GUANWEN_EMBED_MODEL is now {model_id!r} (dimension {dimension}). Re-ingest to rebuild "
+            "the index with the new model: .venv/bin/python -m ingest"
+        )
+    return collection
+
+
+def delete_collection(client: Any, name: str) -> None:
+    try:
+        client.delete_collection(name)
+    except Exception:  # absent already: nothing to delete
+        pass
+
+
+def upsert_chunks(
+    collection: Any,
+    client: Any,
+    ids: list[str],
+    embeddings: list[list[float]],
+    documents: list[str],
+    metadatas: list[dict[str, str | int | float | bool]],
+) -> None:
+    batch = max(1, int(client.get_max_batch_size()))
+    for i in range(0, len(ids), batch):
+        collection.upsert(
+            ids=ids[i : i + batch],
+            embeddings=embeddings[i : i + batch],
+            documents=documents[i : i + batch],
+            metadatas=metadatas[i : i + batch],
+        )
+
+
+def ids_for_document(collection: Any, doc_id: str) -> set[str]:
+    return set(collection.get(where={"doc_id": doc_id}, include=[])["ids"])
+
+
+def all_ids(collection: Any, page: int = 5000) -> set[str]:
+    ids: set[str] = set()
+    offset = 0
+    while True:
+        got = collection.get(include=[], limit=page, offset=offset)["ids"]
+        ids.update(got)
+        if len(got) < page:
+            return ids
+        offset += page
+
+
+def delete_ids(collection: Any, client: Any, ids: list[str]) -> None:
+    batch = max(1, int(client.get_max_batch_size()))
+    for i in range(0, len(ids), batch):
+        collection.delete(ids=ids[i : i + batch])

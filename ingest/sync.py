@@ -1,0 +1,174 @@
+"""Make the index mirror a set of article files: add new, re-index changed, drop deleted.
+
+Content hashes decide what changed. One ingest at a time holds a lock file in the storage dir;
+the vectors of a document are written before its manifest row, and every run starts by
+reconciling Chroma with the manifest, so an ingest killed at any moment is repaired by the next.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sys
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+from index.manifest import ChunkRecord, DocumentRecord
+from index.store import IndexStore
+from index.tokenize import tokenize
+from ingest.chunking import chunk_document
+from ingest.documents import SUPPORTED_SUFFIXES, DocumentError, ParsedDocument, read_document
+from settings import Settings
+
+
+class IngestError(RuntimeError):
+    """Ingest cannot run at all (missing folder, another ingest running); one line for users."""
+
+
+@dataclass
+class Skipped:
+    path: str
+    reason: str
+
+
+@dataclass
+class IngestSummary:
+    documents: int = 0
+    chunks: int = 0
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@contextmanager
+def ingest_lock(storage_dir: Path) -> Iterator[None]:
+    storage_dir.mkdir(parents=True, exist_ok=True)
+    with open(storage_dir / "ingest.lock", "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise IngestError(
+                f"another ingest is already running on {storage_dir}; wait for it to finish and run again"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def discover(roots: list[Path], max_bytes: int) -> tuple[dict[str, Path], list[Skipped]]:
+    """Files to index by document id (path relative to its root folder), and files skipped."""
+    found: dict[str, Path] = {}
+    skipped: list[Skipped] = []
+    for root in roots:
+        if not root.exists():
+            raise IngestError(f"corpus folder not found: {root}")
+        if root.is_file():
+            candidates, base = [root], root.parent
+        else:
+            candidates = sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
+            base = root
+        for path in candidates:
+            doc_id = path.relative_to(base).as_posix()
+            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+                skipped.append(Skipped(str(path), f"unsupported file type {path.suffix or '(none)'}"))
+            elif path.stat().st_size > max_bytes:
+                skipped.append(Skipped(str(path), f"larger than the {max_bytes // 1_000_000} MB limit"))
+            elif doc_id in found:
+                skipped.append(Skipped(str(path), f"same document id {doc_id!r} as {found[doc_id]}"))
+            else:
+                found[doc_id] = path
+    return found, skipped
+
+
+def sync(settings: Settings, store: IndexStore, roots: list[Path], *, progress: bool = False) -> IngestSummary:
+    with ingest_lock(settings.storage_dir):
+        return _sync_locked(settings, store, roots, progress)
+
+
+def _sync_locked(settings: Settings, store: IndexStore, roots: list[Path], progress: bool) -> IngestSummary:
+    summary = IngestSummary()
+    files, summary.skipped = discover(roots, int(settings.max_file_mb * 1_000_000))
+    needs_reindex = store.reconcile()
+    indexed = store.manifest.documents()
+
+    for doc_id in sorted(set(indexed) - set(files)):
+        store.remove_document(doc_id)
+        summary.removed += 1
+
+    todo = sorted(files.items())
+    bar = _progress_bar(len(todo)) if progress and len(todo) > 1 else None
+    for doc_id, path in todo:
+        if bar:
+            bar.update(1)
+        try:
+            document = read_document(path, doc_id)
+        except DocumentError as error:
+            summary.skipped.append(Skipped(str(path), str(error)))
+            continue
+        except OSError as error:
+            summary.skipped.append(Skipped(str(path), f"cannot read file: {error.strerror or error}"))
+            continue
+        previous = indexed.get(doc_id)
+        if previous and previous.content_hash == document.content_hash and doc_id not in needs_reindex:
+            summary.unchanged += 1
+            continue
+        record, chunks = _records(document, settings)
+        embeddings = store.embedder.get_text_embedding_batch([c.text for c in chunks])
+        store.write_document(record, chunks, embeddings)
+        if previous:
+            summary.updated += 1
+        else:
+            summary.added += 1
+    if bar:
+        bar.close()
+
+    store.lexical()  # rebuilds and saves the BM25 matrix if anything changed
+    summary.documents, summary.chunks = store.counts()
+    return summary
+
+
+def _records(document: ParsedDocument, settings: Settings) -> tuple[DocumentRecord, list[ChunkRecord]]:
+    chunks = chunk_document(document, settings.chunk_chars, settings.chunk_overlap_sentences)
+    record = DocumentRecord(
+        doc_id=document.doc_id,
+        path=document.path,
+        content_hash=document.content_hash,
+        title=document.title,
+        metadata=document.metadata,
+        chunk_count=len(chunks),
+    )
+    chunk_records = [
+        ChunkRecord(
+            chunk_id=c.chunk_id,
+            doc_id=c.doc_id,
+            position=c.position,
+            text=c.text,
+            start=c.start,
+            end=c.end,
+            section=c.section,
+            tokens=tuple(tokenize(_lexical_text(c.section, c.text))),
+        )
+        for c in chunks
+    ]
+    return record, chunk_records
+
+
+def _lexical_text(section: str, text: str) -> str:
+    # A chunk's section heading is searchable with it, so heading words find the passages below.
+    return text if not section or text.startswith(section) else f"{section}\n{text}"
+
+
+def _progress_bar(total: int):
+    if not sys.stderr.isatty() and not os.environ.get("GUANWEN_PROGRESS"):
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="ingest", unit="file", file=sys.stderr)

@@ -1,0 +1,125 @@
+"""Shared fixtures: isolated settings per test, a fake-embedder index, and (slow) the real app.
+
+Every test gets its own storage dir and a clean environment, so a developer's .env or API key
+never changes what the tests see.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from settings import Settings
+
+REPO = Path(__file__).resolve().parent.parent
+SEED_ARTICLE = REPO / "corpus" / "dongguan-future-industries.txt"
+OUTPUT_DIR = REPO / "test-output"
+MAIN_QUESTION = "东莞计划培育几个规模超百亿元的未来产业集群？"
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The process environment without guanwen or OpenAI settings, plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GUANWEN_", "OPENAI_"))}
+    env.update(extra)
+    return env
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch, tmp_path):
+    for key in list(os.environ):
+        if key.startswith(("GUANWEN_", "OPENAI_")):
+            monkeypatch.delenv(key)
+    monkeypatch.chdir(tmp_path)  # no stray .env from the repo or the developer
+
+
+@pytest.fixture
+def corpus_dir(tmp_path) -> Path:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    shutil.copy(SEED_ARTICLE, folder / SEED_ARTICLE.name)
+    return folder
+
+
+def make_settings(tmp_path: Path, **overrides) -> Settings:
+    values = {"corpus_dir": tmp_path / "corpus", "storage_dir": tmp_path / "storage", "embed_model": "fake"}
+    values.update(overrides)
+    return Settings(_env_file=None, **values)
+
+
+@pytest.fixture
+def fake_settings(tmp_path, corpus_dir) -> Settings:
+    return make_settings(tmp_path)
+
+
+@pytest.fixture
+def fake_store(fake_settings):
+    """The seed article ingested with the deterministic fake embedder."""
+    from index.embedding import load_embedder
+    from index.store import IndexStore
+    from ingest.sync import sync
+
+    store = IndexStore(fake_settings, load_embedder(fake_settings))
+    sync(fake_settings, store, [fake_settings.corpus_dir])
+    return store
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def run_python(args: list[str], env: dict[str, str], timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout
+    )
+
+
+@pytest.fixture(scope="session")
+def real_storage(tmp_path_factory) -> Path:
+    """The bundled corpus ingested once with the real bundled model and a real Chroma."""
+    storage = tmp_path_factory.mktemp("real") / "storage"
+    result = run_python(["-m", "ingest", "--json"], clean_env(GUANWEN_STORAGE_DIR=str(storage)))
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["documents"] == 1 and summary["chunks"] > 5
+    return storage
+
+
+@pytest.fixture(scope="session")
+def server(real_storage):
+    """``python app.py`` on a free port, over real HTTP; yields its base URL."""
+    port = free_port()
+    env = clean_env(GUANWEN_STORAGE_DIR=str(real_storage), GUANWEN_PORT=str(port))
+    log = open(real_storage.parent / "server.log", "w")
+    process = subprocess.Popen([sys.executable, "app.py"], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"app.py exited: {(real_storage.parent / 'server.log').read_text()}")
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        process.kill()
+        raise RuntimeError("app.py did not answer /healthz within 180 s")
+    yield base
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()

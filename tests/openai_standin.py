@@ -1,0 +1,120 @@
+"""A local stand-in for the remote LLM: speaks OpenAI chat-completions over real HTTP.
+
+Each test scripts the replies: ``server.script(Reply(...), ...)`` queues responses served in
+order (the last one repeats). Requests are recorded for assertions. Streaming (SSE) included.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Reply:
+    content: str = ""
+    status: int = 200
+    delay_s: float = 0.0  # before the first byte
+    body: str | None = None  # raw body instead of a completion (for garbage responses)
+
+
+class StandInLLM:
+    def __init__(self) -> None:
+        self.requests: list[dict] = []
+        self._replies: list[Reply] = [Reply("")]
+        self._lock = threading.Lock()
+        standin = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:  # keep test output clean
+                pass
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                request = json.loads(self.rfile.read(length) or b"{}")
+                reply = standin._next(request)
+                if reply.delay_s:
+                    time.sleep(reply.delay_s)
+                if reply.status != 200 or reply.body is not None:
+                    payload = (reply.body or json.dumps({"error": {"message": "scripted failure"}})).encode()
+                    self.send_response(reply.status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                    return
+                if request.get("stream"):
+                    self._stream(request, reply.content)
+                    return
+                payload = json.dumps(_completion(request, reply.content)).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def _stream(self, request: dict, content: str) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.end_headers()
+                pieces = [content[i : i + 4] for i in range(0, len(content), 4)] or [""]
+                for piece in pieces:
+                    chunk = {
+                        "id": "chatcmpl-standin",
+                        "object": "chat.completion.chunk",
+                        "created": int(time.time()),
+                        "model": request.get("model", "standin"),
+                        "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}],
+                    }
+                    self.wfile.write(f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n".encode())
+                    self.wfile.flush()
+                end = {
+                    "id": "chatcmpl-standin",
+                    "object": "chat.completion.chunk",
+                    "created": int(time.time()),
+                    "model": request.get("model", "standin"),
+                    "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+                }
+                self.wfile.write(f"data: {json.dumps(end)}\n\ndata: [DONE]\n\n".encode())
+                self.wfile.flush()
+
+        class Server(ThreadingHTTPServer):
+            def handle_error(self, request, client_address) -> None:
+                pass  # a client that gave up (timeout tests) is expected, not an error
+
+        self.httpd = Server(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.base_url = f"http://127.0.0.1:{self.httpd.server_port}/v1"
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def _next(self, request: dict) -> Reply:
+        with self._lock:
+            self.requests.append(request)
+            return self._replies.pop(0) if len(self._replies) > 1 else self._replies[0]
+
+    def script(self, *replies: Reply) -> None:
+        with self._lock:
+            self._replies = list(replies)
+            self.requests.clear()
+
+    def __enter__(self) -> "StandInLLM":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def _completion(request: dict, content: str) -> dict:
+    return {
+        "id": "chatcmpl-standin",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": request.get("model", "standin"),
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+    }

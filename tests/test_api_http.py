@@ -1,0 +1,59 @@
+"""The HTTP API over real HTTP against ``python app.py`` (real model, real Chroma)."""
+
+import httpx
+import pytest
+
+from tests.conftest import MAIN_QUESTION
+
+pytestmark = pytest.mark.slow
+
+
+def test_healthz_counts_the_index(server):
+    body = httpx.get(server + "/healthz").json()
+    assert body == {"status": "ok", "documents": 1, "chunks": body["chunks"]} and body["chunks"] > 5
+
+
+def test_ask_returns_answer_and_citations(server):
+    response = httpx.post(server + "/api/ask", json={"question": MAIN_QUESTION}, timeout=60)
+    assert response.status_code == 200
+    body = response.json()
+    assert "1-2个" in body["answer"] and body["refused"] is False
+    assert body["citations"][0]["id"] == 1 and body["citations"][0]["quote"] in body["citations"][0]["text"]
+
+
+def test_ask_accepts_history(server):
+    history = [{"role": "user", "content": "你好"}, {"role": "assistant", "content": "你好，请提问。"}]
+    response = httpx.post(server + "/api/ask", json={"question": MAIN_QUESTION, "history": history}, timeout=60)
+    assert response.status_code == 200 and "1-2个" in response.json()["answer"]
+
+
+def test_unanswerable_question_is_refused(server):
+    body = httpx.post(server + "/api/ask", json={"question": "明天北京的天气怎么样？"}, timeout=60).json()
+    assert body["refused"] is True and body["answer"] == "资料中没有找到相关信息。" and body["citations"] == []
+
+
+@pytest.mark.parametrize(
+    "payload, message",
+    [
+        ({"question": ""}, "must not be empty"),
+        ({"question": "   "}, "must not be empty"),
+        ({}, "'question' is required"),
+        ({"question": 42}, "'question'"),
+        ({"question": ["a"]}, "'question'"),
+        ({"question": "东莞", "colour": "red"}, "'colour' is not a known field"),
+        ({"question": "东莞", "history": [{"role": "system", "content": "x"}]}, "history"),
+        ({"question": "东莞", "history": "none"}, "history"),
+        ({"question": "东" * 2001}, "longer than 2000"),
+    ],
+)
+def test_bad_input_gets_a_clear_422(server, payload, message):
+    response = httpx.post(server + "/api/ask", json=payload, timeout=30)
+    assert response.status_code == 422
+    assert message in response.json()["error"]
+
+
+def test_malformed_json_gets_a_clear_4xx(server):
+    response = httpx.post(
+        server + "/api/ask", content=b'{"question": ', headers={"Content-Type": "application/json"}, timeout=30
+    )
+    assert 400 <= response.status_code < 500 and "not valid JSON" in response.json()["error"]

@@ -1,0 +1,45 @@
+"""A real browser (Debian's Chromium through Playwright) asks the main question in the UI."""
+
+import pytest
+
+from tests.conftest import MAIN_QUESTION, OUTPUT_DIR
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def test_asking_in_the_browser_shows_the_answer_and_its_source(server, browser):
+    page = browser.new_page(viewport={"width": 1200, "height": 1000})
+    page.goto(server + "/", wait_until="networkidle")
+    page.locator("#gw-question textarea").fill(MAIN_QUESTION)
+    page.locator("#gw-send").click()
+    chat = page.locator("#gw-chat")
+    chat.get_by_text("1-2个", exact=False).first.wait_for(timeout=60_000)
+    source = chat.locator(".gw-source").first
+    source.wait_for()
+    assert "[1]" in source.inner_text()
+    highlighted = chat.locator(".gw-source mark").all_inner_texts()
+    assert any("1-2个" in quote for quote in highlighted)
+    OUTPUT_DIR.mkdir(exist_ok=True)
+    page.screenshot(path=str(OUTPUT_DIR / "chat.png"), full_page=True)
+    page.close()

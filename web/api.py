@@ -1,0 +1,99 @@
+"""The HTTP API: /healthz and /api/ask. Bad input gets a 4xx with a message a person can act on."""
+
+from __future__ import annotations
+
+from typing import Callable, Literal
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from answer.pipeline import Answerer, Turn
+from settings import Settings
+
+
+class HistoryTurn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    role: Literal["user", "assistant"]
+    content: str
+
+
+class AskRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    question: str = Field(description="The question, in Chinese or English.")
+    history: list[HistoryTurn] = Field(default_factory=list, description="Earlier turns, oldest first.")
+
+
+class CitationOut(BaseModel):
+    id: int
+    doc_id: str
+    title: str
+    text: str
+    quote: str
+
+
+class AskResponse(BaseModel):
+    answer: str
+    refused: bool
+    citations: list[CitationOut]
+    query: str
+    mode: str
+    notice: str | None = None
+    related: list[CitationOut] = []
+
+
+class HealthResponse(BaseModel):
+    status: str
+    documents: int
+    chunks: int
+
+
+def _error(status: int, message: str, details: object = None) -> JSONResponse:
+    body: dict[str, object] = {"error": message}
+    if details is not None:
+        body["details"] = details
+    return JSONResponse(status_code=status, content=body)
+
+
+def _describe(errors: list[dict]) -> str:
+    parts = []
+    for error in errors:
+        where = ".".join(str(p) for p in error.get("loc", ()) if p != "body") or "body"
+        if error.get("type") == "json_invalid":
+            return "the request body is not valid JSON"
+        if error.get("type") == "missing":
+            parts.append(f"'{where}' is required")
+        elif error.get("type") == "extra_forbidden":
+            parts.append(f"'{where}' is not a known field")
+        else:
+            parts.append(f"'{where}': {error.get('msg', 'invalid value')}")
+    return "; ".join(parts) or "invalid request"
+
+
+def create_api(settings: Settings, answerer: Answerer, counts: Callable[[], tuple[int, int]]) -> FastAPI:
+    api = FastAPI(title="guanwen 莞问", version="0.1.0", description="Cited answers about Dongguan's future industries.")
+
+    @api.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, error: RequestValidationError) -> JSONResponse:
+        errors = [{k: v for k, v in e.items() if k in ("loc", "msg", "type")} for e in error.errors()]
+        return _error(422, _describe(errors), errors)
+
+    @api.get("/healthz", response_model=HealthResponse)
+    def healthz() -> HealthResponse:
+        documents, chunks = counts()
+        return HealthResponse(status="ok", documents=documents, chunks=chunks)
+
+    @api.post("/api/ask", response_model=AskResponse, responses={422: {"description": "Invalid question"}})
+    def ask(request: AskRequest):
+        question = request.question.strip()
+        if not question:
+            return _error(422, "'question' must not be empty")
+        if len(question) > settings.max_question_chars:
+            return _error(422, f"'question' is longer than {settings.max_question_chars} characters")
+        if len(request.history) > settings.max_history_turns:
+            return _error(422, f"'history' has more than {settings.max_history_turns} turns")
+        history = [Turn(role=t.role, content=t.content) for t in request.history]
+        return answerer.ask(question, history).as_dict()
+
+    return api
