@@ -75,10 +75,16 @@ class Settings(BaseSettings):
 
     # Answering
     min_answer_coverage: float = Field(
-        0.5,
+        0.4,
         ge=0,
         le=1,
-        description="Share of the question's weighted terms the best passage must contain, else refuse.",
+        description="Share of the question's IDF weight (words the corpus knows) the best passage must hold, else refuse.",
+    )
+    max_unknown_share: float = Field(
+        0.6,
+        ge=0,
+        le=1,
+        description="Refuse when words the corpus never uses carry more than this share of the question's IDF weight.",
     )
     llm_model: str = Field("gpt-4o-mini", description="Model name sent to the OpenAI-compatible endpoint.")
     llm_timeout_s: float = Field(30.0, gt=0, description="Seconds before an LLM call is abandoned.")
@@ -133,5 +139,21 @@ def settings_table() -> str:
     return "\n".join(rows)
 
 
+DOCS_START, DOCS_END = "<!-- settings-table:start -->", "<!-- settings-table:end -->"
+
+
+def update_docs(path: Path = Path(__file__).resolve().parent / "docs" / "configuration.md") -> None:
+    """Rewrite the generated table in docs/configuration.md."""
+    doc = path.read_text(encoding="utf-8")
+    head, rest = doc.split(DOCS_START, 1)
+    _, tail = rest.split(DOCS_END, 1)
+    path.write_text(f"{head}{DOCS_START}\n{settings_table()}\n{DOCS_END}{tail}", encoding="utf-8")
+
+
 if __name__ == "__main__":
-    print(settings_table())
+    import sys
+
+    if sys.argv[1:] == ["--update-docs"]:
+        update_docs()
+    else:
+        print(settings_table())

@@ -15,6 +15,7 @@ from index.lexical import BM25Index
 from index.retrieval import RankedPassage
 from index.tokenize import tokenize
 from ingest.chunking import split_sentences
+from settings import Settings
 
 MAX_SENTENCES = 3
 KEEP_RATIO = 0.75  # further sentences must score at least this share of the best one
@@ -37,25 +38,36 @@ class _Sentence:
 
 
 def coverage(query_terms: set[str], text_terms: set[str], lexical: BM25Index) -> float:
-    """Share of the query's IDF weight found in the text."""
+    """Share of the query's IDF weight found in the text (terms the corpus never uses count as rarest)."""
     total = sum(lexical.term_idf(t) for t in query_terms)
     if not total:
         return 0.0
     return sum(lexical.term_idf(t) for t in query_terms & text_terms) / total
 
 
-def best_coverage(question: str, passages: list[RankedPassage], lexical: BM25Index) -> float:
+def is_answerable(question: str, passages: list[RankedPassage], lexical: BM25Index, settings: Settings) -> bool:
+    """Do the passages plausibly hold the answer?
+
+    Two tests: the question's words that the corpus knows must mostly occur in one passage, and
+    words the corpus never uses must not carry most of the question (「明天北京的天气」).
+    """
     terms = set(tokenize(question))
-    return max((coverage(terms, set(tokenize(p.passage.text)), lexical) for p in passages), default=0.0)
+    known = {t for t in terms if t in lexical.vocabulary}
+    total = sum(lexical.term_idf(t) for t in terms)
+    if not passages or not known or not total:
+        return False
+    unknown_share = sum(lexical.term_idf(t) for t in terms - known) / total
+    if unknown_share > settings.max_unknown_share:
+        return False
+    best = max(coverage(known, set(tokenize(p.passage.text)), lexical) for p in passages)
+    return best >= settings.min_answer_coverage
 
 
-def extractive_answer(
-    question: str, passages: list[RankedPassage], lexical: BM25Index, min_coverage: float
-) -> Answer:
+def extractive_answer(question: str, passages: list[RankedPassage], lexical: BM25Index, settings: Settings) -> Answer:
     language = language_of(question)
     terms = set(tokenize(question))
     asks_figure = bool(_ASKS_FIGURE.search(question))
-    if not passages or best_coverage(question, passages, lexical) < min_coverage:
+    if not is_answerable(question, passages, lexical, settings):
         return refusal_answer(question, passages)
 
     sentences: list[_Sentence] = []

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from answer.extractive import best_coverage, extractive_answer
+from answer.extractive import extractive_answer, is_answerable
 from answer.llm import LLMClient, LLMError, cited_answer
 from answer.models import Answer, refusal_answer
 from index.retrieval import Searcher
@@ -35,13 +35,13 @@ class Answerer:
         passages = self.searcher.search(query, mode or self.settings.retrieval_mode, self.settings.top_k)
         lexical = self.searcher.store.lexical()
         if self.llm is None:
-            return extractive_answer(query, passages, lexical, self.settings.min_answer_coverage)
-        if not passages or best_coverage(query, passages, lexical) < self.settings.min_answer_coverage:
+            return extractive_answer(query, passages, lexical, self.settings)
+        if not is_answerable(query, passages, lexical, self.settings):
             return refusal_answer(query, passages, mode="llm")
         try:
             generated = self.llm.complete(query, passages)
         except LLMError:
-            fallback = extractive_answer(query, passages, lexical, self.settings.min_answer_coverage)
+            fallback = extractive_answer(query, passages, lexical, self.settings)
             fallback.notice = LLM_FAILED_NOTICE
             return fallback
         return cited_answer(query, generated, passages)

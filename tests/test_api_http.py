@@ -57,3 +57,33 @@ def test_malformed_json_gets_a_clear_4xx(server):
         server + "/api/ask", content=b'{"question": ', headers={"Content-Type": "application/json"}, timeout=30
     )
     assert 400 <= response.status_code < 500 and "not valid JSON" in response.json()["error"]
+
+
+def test_search_returns_ranked_passages_with_per_retriever_scores(server):
+    body = httpx.post(server + "/api/search", json={"question": MAIN_QUESTION, "mode": "hybrid", "k": 3}, timeout=60).json()
+    assert body["mode"] == "hybrid" and len(body["passages"]) == 3
+    first = body["passages"][0]
+    assert first["rank"] == 1 and first["fused"]["rank"] == 1
+    assert first["bm25"]["rank"] is not None and first["bm25"]["score"] > 0
+    assert {"chunk_id", "doc_id", "title", "text", "dense"} <= set(first)
+
+
+def test_search_mode_switch(server):
+    bm25 = httpx.post(server + "/api/search", json={"question": MAIN_QUESTION, "mode": "bm25"}, timeout=60).json()
+    assert all(p["dense"]["rank"] is None and p["fused"]["rank"] is None for p in bm25["passages"])
+    dense = httpx.post(server + "/api/search", json={"question": MAIN_QUESTION, "mode": "dense"}, timeout=60).json()
+    assert all(p["bm25"]["rank"] is None and p["dense"]["score"] is not None for p in dense["passages"])
+
+
+@pytest.mark.parametrize(
+    "payload, message",
+    [({"question": "东莞", "k": 0}, "'k'"), ({"question": "东莞", "k": 500}, "'k'"), ({"question": "东莞", "mode": "magic"}, "'mode'")],
+)
+def test_search_bad_input(server, payload, message):
+    response = httpx.post(server + "/api/search", json=payload, timeout=30)
+    assert response.status_code == 422 and message in response.json()["error"]
+
+
+def test_ask_mode_is_selectable_per_request(server):
+    body = httpx.post(server + "/api/ask", json={"question": MAIN_QUESTION, "mode": "bm25"}, timeout=60).json()
+    assert "1-2个" in body["answer"]

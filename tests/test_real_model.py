@@ -43,3 +43,10 @@ def test_dense_retrieval_uses_the_real_model(real_storage):
 def test_ask_rejects_an_empty_question_without_a_traceback(real_storage):
     result = run_python(["app.py", "ask", "   "], clean_env(GUANWEN_STORAGE_DIR=str(real_storage)))
     assert result.returncode == 2 and "empty" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_querying_with_another_model_is_refused_with_a_reingest_hint(real_storage):
+    result = run_python(
+        ["app.py", "ask", "东莞"], clean_env(GUANWEN_STORAGE_DIR=str(real_storage), GUANWEN_EMBED_MODEL="fake")
+    )
+    assert result.returncode == 1 and "Re-ingest" in result.stderr and "Traceback" not in result.stderr

@@ -10,7 +10,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from answer.pipeline import Answerer, Turn
-from settings import Settings
+from index.retrieval import RankedPassage
+from settings import RetrievalMode, Settings
 
 
 class HistoryTurn(BaseModel):
@@ -23,6 +24,38 @@ class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
     question: str = Field(description="The question, in Chinese or English.")
     history: list[HistoryTurn] = Field(default_factory=list, description="Earlier turns, oldest first.")
+    mode: RetrievalMode | None = Field(None, description="bm25, dense or hybrid (default: the configured mode).")
+
+
+class SearchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    question: str = Field(description="The question, in Chinese or English.")
+    mode: RetrievalMode | None = Field(None, description="bm25, dense or hybrid (default: the configured mode).")
+    k: int = Field(5, ge=1, le=50, description="How many passages to return.")
+
+
+class RetrieverScore(BaseModel):
+    score: float | None
+    rank: int | None
+
+
+class SearchHit(BaseModel):
+    rank: int
+    chunk_id: str
+    doc_id: str
+    title: str
+    section: str
+    text: str
+    bm25: RetrieverScore
+    dense: RetrieverScore
+    fused: RetrieverScore
+
+
+class SearchResponse(BaseModel):
+    question: str
+    mode: str
+    k: int
+    passages: list[SearchHit]
 
 
 class CitationOut(BaseModel):
@@ -71,6 +104,21 @@ def _describe(errors: list[dict]) -> str:
     return "; ".join(parts) or "invalid request"
 
 
+def _hit(hit: RankedPassage, mode: str) -> SearchHit:
+    p = hit.passage
+    return SearchHit(
+        rank=hit.rank,
+        chunk_id=p.chunk_id,
+        doc_id=p.doc_id,
+        title=p.title,
+        section=p.section,
+        text=p.text,
+        bm25=RetrieverScore(score=hit.bm25_score, rank=hit.bm25_rank),
+        dense=RetrieverScore(score=hit.dense_score, rank=hit.dense_rank),
+        fused=RetrieverScore(score=hit.score if mode == "hybrid" else None, rank=hit.rank if mode == "hybrid" else None),
+    )
+
+
 def create_api(settings: Settings, answerer: Answerer, counts: Callable[[], tuple[int, int]]) -> FastAPI:
     api = FastAPI(title="guanwen 莞问", version="0.1.0", description="Cited answers about Dongguan's future industries.")
 
@@ -84,16 +132,31 @@ def create_api(settings: Settings, answerer: Answerer, counts: Callable[[], tupl
         documents, chunks = counts()
         return HealthResponse(status="ok", documents=documents, chunks=chunks)
 
-    @api.post("/api/ask", response_model=AskResponse, responses={422: {"description": "Invalid question"}})
-    def ask(request: AskRequest):
-        question = request.question.strip()
+    def question_error(question: str) -> JSONResponse | None:
         if not question:
             return _error(422, "'question' must not be empty")
         if len(question) > settings.max_question_chars:
             return _error(422, f"'question' is longer than {settings.max_question_chars} characters")
+        return None
+
+    @api.post("/api/ask", response_model=AskResponse, responses={422: {"description": "Invalid request"}})
+    def ask(request: AskRequest):
+        question = request.question.strip()
+        if error := question_error(question):
+            return error
         if len(request.history) > settings.max_history_turns:
             return _error(422, f"'history' has more than {settings.max_history_turns} turns")
         history = [Turn(role=t.role, content=t.content) for t in request.history]
-        return answerer.ask(question, history).as_dict()
+        return answerer.ask(question, history, mode=request.mode).as_dict()
+
+    @api.post("/api/search", response_model=SearchResponse, responses={422: {"description": "Invalid request"}})
+    def search(request: SearchRequest):
+        """Ranked passages with every retriever's score and rank: why a passage ranked where it did."""
+        question = request.question.strip()
+        if error := question_error(question):
+            return error
+        mode = request.mode or settings.retrieval_mode
+        hits = answerer.searcher.search(question, mode, request.k)
+        return SearchResponse(question=question, mode=mode, k=request.k, passages=[_hit(h, mode) for h in hits])
 
     return api

@@ -1,0 +1,54 @@
+"""python -m evaluation QUESTIONS.jsonl [--mode M] [--k 5] [--json] [--compare]"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from evaluation.run import MODES, QuestionFileError, evaluate, format_compare, format_report, load_questions
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m evaluation",
+        description="Measure retrieval (hit@k, MRR, nDCG@5) and refusals on a question set, "
+        "against the index the settings point at.",
+    )
+    parser.add_argument("questions", type=Path, help="JSONL: {id, question, expected: [...], unanswerable?}")
+    parser.add_argument("--mode", choices=MODES, default=None, help="retrieval mode (default: GUANWEN_RETRIEVAL_MODE)")
+    parser.add_argument("--k", type=int, default=5, help="passages retrieved per question (default 5)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--compare", action="store_true", help="run every mode and print them side by side")
+    args = parser.parse_args(argv)
+    if not 1 <= args.k <= 50:
+        parser.error("--k must be between 1 and 50")
+
+    from app import StartupError, build_answerer
+    from settings import load_settings
+
+    settings = load_settings()
+    try:
+        questions = load_questions(args.questions)
+        answerer, store = build_answerer(settings)
+    except (QuestionFileError, StartupError) as error:
+        print(f"evaluation: {error}", file=sys.stderr)
+        return 1
+    if store.counts()[1] == 0:
+        print("evaluation: the index is empty; run .venv/bin/python -m ingest first", file=sys.stderr)
+        return 1
+
+    modes = MODES if args.compare else (args.mode or settings.retrieval_mode,)
+    reports = [evaluate(answerer, questions, mode, args.k) for mode in modes]
+    if args.json:
+        print(json.dumps(reports if args.compare else reports[0], ensure_ascii=False, indent=2))
+    elif args.compare:
+        print(format_compare(reports))
+    else:
+        print(format_report(reports[0]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

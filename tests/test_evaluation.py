@@ -1,0 +1,98 @@
+import json
+import math
+
+import pytest
+
+from evaluation.__main__ import main as evaluation_main
+from evaluation.metrics import first_relevant_rank, hit_at, is_relevant, ndcg_at, percentile, reciprocal_rank
+from evaluation.run import QuestionFileError, load_questions
+from tests.conftest import REPO
+
+
+def test_hit_and_reciprocal_rank_on_a_hand_computed_case():
+    relevance = [False, False, True, False, True]
+    assert first_relevant_rank(relevance) == 3
+    assert (hit_at(relevance, 1), hit_at(relevance, 3), hit_at(relevance, 5)) == (0.0, 1.0, 1.0)
+    assert reciprocal_rank(relevance) == pytest.approx(1 / 3)
+    assert reciprocal_rank([False] * 5) == 0.0
+
+
+def test_ndcg_on_a_hand_computed_case():
+    # Relevant at ranks 2 and 3, two relevant passages exist: DCG = 1/log2(3) + 1/log2(4); IDCG = 1 + 1/log2(3).
+    expected = (1 / math.log2(3) + 1 / 2) / (1 + 1 / math.log2(3))
+    assert ndcg_at([False, True, True, False, False], 5, total_relevant=2) == pytest.approx(expected)
+    assert ndcg_at([True, False], 5, total_relevant=1) == 1.0
+    assert ndcg_at([False, False], 5, total_relevant=0) == 0.0
+
+
+def test_relevance_ignores_width_dashes_and_white_space():
+    assert is_relevant("加快培育1—2个规模超百亿元", ["1-2个"])
+    assert is_relevant("占GDP比重4.1%", ["ＧＤＰ比重 ４．１％"])
+    assert not is_relevant("占GDP比重4.1%", ["4.2%"])
+
+
+def test_percentile_interpolates_like_numpy():
+    assert percentile([1, 2, 3, 4], 50) == 2.5
+    assert percentile([10], 95) == 10
+    assert percentile(list(range(1, 101)), 95) == pytest.approx(95.05)
+
+
+def test_golden_set_is_well_formed_and_large_enough():
+    questions = load_questions(REPO / "evaluation" / "golden.jsonl")
+    assert len(questions) >= 40
+    assert sum(q.unanswerable for q in questions) >= 6
+    assert sum(q.lang == "en" for q in questions) >= 5
+    article = (REPO / "corpus" / "dongguan-future-industries.txt").read_text(encoding="utf-8")
+    for q in questions:
+        assert q.unanswerable or any(e in article for e in q.expected), q.id
+
+
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ("not json", "not valid JSON"),
+        ('{"expected": ["x"]}', "'question'"),
+        ('{"question": "q", "expected": "x"}', "list of strings"),
+        ('{"question": "q"}', "at least one 'expected'"),
+    ],
+)
+def test_bad_question_files_name_the_line(tmp_path, line, message):
+    path = tmp_path / "q.jsonl"
+    path.write_text('{"question": "好", "expected": ["好"]}\n' + line + "\n", encoding="utf-8")
+    with pytest.raises(QuestionFileError, match=message) as error:
+        load_questions(path)
+    assert ":2:" in str(error.value)
+
+
+def test_cli_json_report_on_a_fake_index(fake_store, monkeypatch, capsys, tmp_path):
+    monkeypatch.setenv("GUANWEN_STORAGE_DIR", str(fake_store.settings.storage_dir))
+    monkeypatch.setenv("GUANWEN_EMBED_MODEL", "fake")
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(
+        "\n".join(
+            json.dumps(row, ensure_ascii=False)
+            for row in [
+                {"id": "a", "question": "2022年东莞R&D研发投入占GDP比重是多少？", "expected": ["4.1%"]},
+                {"id": "b", "question": "中国散裂中子源打靶束流功率达到多少？", "expected": ["160kW"]},
+                {"id": "c", "question": "明天北京的天气怎么样？", "expected": [], "unanswerable": True},
+            ]
+        ),
+        encoding="utf-8",
+    )
+    assert evaluation_main([str(questions), "--mode", "bm25", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    for key in ("n", "hit@1", "hit@3", "hit@5", "mrr", "ndcg@5", "refusal_accuracy", "latency_ms_p50", "latency_ms_p95", "misses"):
+        assert key in report
+    assert report["n"] == 2 and report["hit@1"] == 1.0 and report["refusal_accuracy"] == 1.0
+    assert report["misses"] == []
+
+    assert evaluation_main([str(questions), "--compare"]) == 0
+    table = capsys.readouterr().out
+    assert "| bm25 (all)" in table and "| dense (all)" in table and "| hybrid (all)" in table
+
+
+def test_cli_missing_file_is_a_clear_error(fake_store, monkeypatch, capsys, tmp_path):
+    monkeypatch.setenv("GUANWEN_STORAGE_DIR", str(fake_store.settings.storage_dir))
+    monkeypatch.setenv("GUANWEN_EMBED_MODEL", "fake")
+    assert evaluation_main([str(tmp_path / "none.jsonl")]) == 1
+    assert "not found" in capsys.readouterr().err

@@ -1,0 +1,46 @@
+from index.retrieval import Searcher
+from index.tokenize import tokenize
+
+
+def searcher(store, **kw):
+    return Searcher(store, bm25_weight=kw.get("bm25", 0.9), dense_weight=kw.get("dense", 0.1), fusion=kw.get("fusion", "rrf"))
+
+
+def test_modes_use_only_their_retrievers(fake_store):
+    question = "中国散裂中子源打靶束流功率达到多少？"
+    bm25 = searcher(fake_store).search(question, "bm25", 5)
+    dense = searcher(fake_store).search(question, "dense", 5)
+    hybrid = searcher(fake_store).search(question, "hybrid", 5)
+    assert bm25 and all(h.dense_rank is None and h.bm25_rank for h in bm25)
+    assert dense and all(h.bm25_rank is None and h.dense_rank for h in dense)
+    assert any(h.bm25_rank and h.dense_rank for h in hybrid)
+    assert [h.rank for h in hybrid] == list(range(1, len(hybrid) + 1))
+    assert "160kW" in bm25[0].passage.text
+
+
+def test_rrf_fusion_follows_the_weights(fake_store):
+    question = "松山湖涌现出了哪些大数据企业？"
+    only_bm25 = searcher(fake_store, bm25=1.0, dense=0.0).search(question, "hybrid", 5)
+    plain = searcher(fake_store).search(question, "bm25", 5)
+    assert [h.passage.chunk_id for h in only_bm25] == [h.passage.chunk_id for h in plain]
+    only_dense = searcher(fake_store, bm25=0.0, dense=1.0).search(question, "hybrid", 5)
+    assert [h.passage.chunk_id for h in only_dense] == [
+        h.passage.chunk_id for h in searcher(fake_store).search(question, "dense", 5)
+    ]
+
+
+def test_score_fusion_ranks_by_weighted_normalised_scores(fake_store):
+    hits = searcher(fake_store, fusion="score").search("2022年东莞R&D研发投入占GDP比重", "hybrid", 5)
+    scores = [h.score for h in hits]
+    assert scores == sorted(scores, reverse=True) and 0 < scores[0] <= 1.0 + 1e-9
+
+
+def test_passages_carry_title_text_and_offsets(fake_store):
+    hit = searcher(fake_store).search("邱亮明", "bm25", 1)[0]
+    assert hit.passage.title and "邱亮明" in hit.passage.text and hit.passage.end > hit.passage.start
+
+
+def test_index_and_query_tokenize_alike(fake_store):
+    lexical = fake_store.lexical()
+    assert "1-2个" in lexical.vocabulary and "160kw" in lexical.vocabulary
+    assert set(tokenize("1—2个")) & set(lexical.vocabulary)
