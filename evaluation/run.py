@@ -71,7 +71,7 @@ def load_questions(path: Path) -> list[Question]:
 def evaluate(answerer: Answerer, questions: list[Question], mode: str, k: int) -> dict:
     chunk_texts = [c.text for c in answerer.searcher.store.manifest.all_chunks()]
     rows, latencies, misses = [], [], []
-    refused_unanswerable = unanswerable = wrongly_refused = 0
+    refused_unanswerable = unanswerable = 0
     for q in questions:
         started = time.perf_counter()
         answer = answerer.ask(q.question, mode=mode)
@@ -80,7 +80,6 @@ def evaluate(answerer: Answerer, questions: list[Question], mode: str, k: int) -
             unanswerable += 1
             refused_unanswerable += answer.refused
             continue
-        wrongly_refused += answer.refused
         ranked = answerer.searcher.search(q.question, mode, max(k, DEEP))
         relevance = [is_relevant(r.passage.text, list(q.expected)) for r in ranked]
         top = relevance[:k]
@@ -94,6 +93,7 @@ def evaluate(answerer: Answerer, questions: list[Question], mode: str, k: int) -
                 "hit@5": hit_at(top, 5),
                 "mrr": reciprocal_rank(top),
                 "ndcg@5": ndcg_at(top, 5, total),
+                "refused": answer.refused,
             }
         )
         if rank != 1:
@@ -105,7 +105,6 @@ def evaluate(answerer: Answerer, questions: list[Question], mode: str, k: int) -
         **_averages(rows),
         "refusal_accuracy": round(refused_unanswerable / unanswerable, 3) if unanswerable else None,
         "n_unanswerable": unanswerable,
-        "wrongly_refused": wrongly_refused,
         "latency_ms_p50": round(percentile(latencies, 50), 1),
         "latency_ms_p95": round(percentile(latencies, 95), 1),
         "by_language": {
@@ -121,6 +120,7 @@ def _averages(rows: list[dict]) -> dict:
     metrics = {"n": n}
     for key in ("hit@1", "hit@3", "hit@5", "mrr", "ndcg@5"):
         metrics[key] = round(sum(r[key] for r in rows) / n, 3) if n else None
+    metrics["wrongly_refused"] = sum(r["refused"] for r in rows)
     return metrics
 
 

@@ -15,13 +15,6 @@ from functools import lru_cache
 
 import jieba
 
-# Domain terms jieba's stock dictionary cuts apart; measured in docs/evaluation.md.
-DOMAIN_TERMS = (
-    "松山湖", "滨海湾", "散裂中子源", "链主", "未来产业", "新质生产力", "专精特新", "大科学装置",
-    "一号文", "人形机器人", "低空经济", "合成生物", "算力网络", "量子计算", "量子信息", "新概念材料",
-    "颠覆性技术", "先导区", "规上企业", "智能终端", "松狐科技",
-)
-
 # Units that stay attached to a figure. Longer alternatives first so "亿元" beats "亿".
 _UNITS = (
     r"万亿元|亿元|万元|千元|百亿元|万亿|亿|万|千|元|余项|余家|余个|个|项|家|名|位|倍|台|套|座|条|种|强|"
@@ -47,6 +40,10 @@ STOP_WORDS = frozenset(
     """.split()
 )
 
+# The choices docs/evaluation.md measured; evaluation/sweep.py flips them to measure again.
+SEARCH_MODE = True  # jieba search mode also emits the words inside compounds (未来产业 → 未来, 产业)
+WHOLE_FIGURES = True  # keep 996亿元, 4.1%, 1-2个 as one token (plus the bare number)
+
 _jieba_lock = threading.Lock()
 
 
@@ -56,8 +53,6 @@ def _segmenter() -> jieba.Tokenizer:
     jieba.setLogLevel(logging.WARNING)
     segmenter = jieba.Tokenizer()
     segmenter.initialize()
-    for term in DOMAIN_TERMS:
-        segmenter.add_word(term, freq=2000)
     return segmenter
 
 
@@ -70,7 +65,8 @@ def tokenize(text: str) -> list[str]:
     """Lexical tokens of ``text``, in order, duplicates kept (BM25 counts them)."""
     tokens: list[str] = []
     segmenter = _segmenter()
-    for piece in _SPLIT.split(normalize(text)):
+    pieces = _SPLIT.split(normalize(text)) if WHOLE_FIGURES else [normalize(text)]
+    for piece in pieces:
         if not piece:
             continue
         if _FIGURE.fullmatch(piece) or _ASCII_WORD.fullmatch(piece):
@@ -81,6 +77,6 @@ def tokenize(text: str) -> list[str]:
                     tokens.append(number.group(0))  # "2018" also matches "2018年"
             continue
         with _jieba_lock:
-            words = segmenter.lcut_for_search(piece)
+            words = segmenter.lcut_for_search(piece) if SEARCH_MODE else segmenter.lcut(piece)
         tokens.extend(w for w in words if w.strip() and _WORD_CHAR.search(w) and w not in STOP_WORDS)
     return tokens

@@ -19,6 +19,9 @@ _SENTENCE_END = re.compile(
     r"(?:[。！？；]+|…+|[!?;]+(?=\s|$|[\u4e00-\u9fff])|\.(?=\s|$))[”’」』）)\]\"']*"
 )
 
+# A line that is wholly in brackets is an image caption 「(图为松山湖高新区。受访者供图)」: one unit.
+_BRACKETED = re.compile(r"^\s*(?:\([^()]*\)|（[^（）]*）)\s*$")
+
 
 @dataclass(frozen=True)
 class Span:
@@ -42,6 +45,10 @@ def split_sentences(text: str) -> list[Span]:
     spans: list[Span] = []
     offset = 0
     for paragraph in text.split("\n"):
+        if _BRACKETED.match(paragraph):
+            _append_span(spans, paragraph, offset, 0, len(paragraph))
+            offset += len(paragraph) + 1
+            continue
         cursor = 0
         for match in _SENTENCE_END.finditer(paragraph):
             _append_span(spans, paragraph, offset, cursor, match.end())

@@ -23,6 +23,16 @@ from ingest.documents import SUPPORTED_SUFFIXES, DocumentError, ParsedDocument, 
 from settings import Settings
 
 
+# Bump when cleaning, chunking or tokenizing changes what the index holds for the same file:
+# every document is then re-indexed by the next ingest.
+PIPELINE_VERSION = 2
+
+
+def index_fingerprint(settings: Settings) -> str:
+    """What, besides a file's bytes, decides its chunks; part of the hash stored per document."""
+    return f"v{PIPELINE_VERSION}-c{settings.chunk_chars}-o{settings.chunk_overlap_sentences}"
+
+
 class IngestError(RuntimeError):
     """Ingest cannot run at all (missing folder, another ingest running); one line for users."""
 
@@ -80,7 +90,7 @@ def discover(roots: list[Path], max_bytes: int) -> tuple[dict[str, Path], list[S
             if path.suffix.lower() not in SUPPORTED_SUFFIXES:
                 skipped.append(Skipped(str(path), f"unsupported file type {path.suffix or '(none)'}"))
             elif path.stat().st_size > max_bytes:
-                skipped.append(Skipped(str(path), f"larger than the {max_bytes // 1_000_000} MB limit"))
+                skipped.append(Skipped(str(path), f"larger than the {max_bytes / 1_000_000:g} MB limit"))
             elif doc_id in found:
                 skipped.append(Skipped(str(path), f"same document id {doc_id!r} as {found[doc_id]}"))
             else:
@@ -116,11 +126,17 @@ def _sync_locked(settings: Settings, store: IndexStore, roots: list[Path], progr
         except OSError as error:
             summary.skipped.append(Skipped(str(path), f"cannot read file: {error.strerror or error}"))
             continue
+        except Exception as error:  # read_document wraps reader errors; this is the last guard
+            message = " ".join(str(error).split())[:120]
+            reason = f"cannot read file ({type(error).__name__}{': ' + message if message else ''})"
+            summary.skipped.append(Skipped(str(path), reason))
+            continue
         previous = indexed.get(doc_id)
-        if previous and previous.content_hash == document.content_hash and doc_id not in needs_reindex:
+        stored_hash = f"{document.content_hash}:{index_fingerprint(settings)}"
+        if previous and previous.content_hash == stored_hash and doc_id not in needs_reindex:
             summary.unchanged += 1
             continue
-        record, chunks = _records(document, settings)
+        record, chunks = _records(document, settings, stored_hash)
         embeddings = store.embedder.get_text_embedding_batch([c.text for c in chunks])
         store.write_document(record, chunks, embeddings)
         if previous:
@@ -135,12 +151,14 @@ def _sync_locked(settings: Settings, store: IndexStore, roots: list[Path], progr
     return summary
 
 
-def _records(document: ParsedDocument, settings: Settings) -> tuple[DocumentRecord, list[ChunkRecord]]:
+def _records(
+    document: ParsedDocument, settings: Settings, stored_hash: str
+) -> tuple[DocumentRecord, list[ChunkRecord]]:
     chunks = chunk_document(document, settings.chunk_chars, settings.chunk_overlap_sentences)
     record = DocumentRecord(
         doc_id=document.doc_id,
         path=document.path,
-        content_hash=document.content_hash,
+        content_hash=stored_hash,
         title=document.title,
         metadata=document.metadata,
         chunk_count=len(chunks),

@@ -45,6 +45,12 @@ def test_chinese_text_is_decoded_in_common_encodings(encoding):
     assert decode_text(text.encode(encoding)) == text
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "big5"])
+def test_traditional_chinese_is_decoded_not_read_as_gb18030(encoding):
+    text = "東莞松山湖高新區發布未來產業規劃，加快培育人工智慧產業。"
+    assert decode_text(text.encode(encoding)) == text
+
+
 def test_binary_and_empty_files_are_refused_with_a_reason(tmp_path: Path):
     binary = tmp_path / "x.txt"
     binary.write_bytes(b"\x00\x01\x02binary")
@@ -54,3 +60,15 @@ def test_binary_and_empty_files_are_refused_with_a_reason(tmp_path: Path):
     empty.write_text("  \n", encoding="utf-8")
     with pytest.raises(DocumentError, match="no text"):
         read_document(empty, "e.txt")
+    zero = tmp_path / "z.txt"
+    zero.write_bytes(b"")
+    with pytest.raises(DocumentError, match="empty file"):
+        read_document(zero, "z.txt")
+
+
+def test_full_width_colon_header_lines_and_a_source_published_line():
+    doc = parse_text(
+        "作者：郑康喜\n来源：东莞日报 发布时间：2024-03-12\n正文。", doc_id="c.txt", path="c.txt", content_hash="x"
+    )
+    assert doc.metadata == {"author": "郑康喜", "source": "东莞日报", "published": "2024-03-12"}
+    assert doc.text == "正文。"

@@ -117,3 +117,12 @@ def test_model_change_at_query_time_is_refused_and_ingest_rebuilds(fake_settings
         IndexStore(other, HashingEmbedding(dim=128))
     rebuilt = IndexStore(other, HashingEmbedding(dim=128), rebuild_on_model_change=True)
     assert rebuilt.model_changed and rebuilt.counts() == (0, 0)
+
+
+def test_changing_the_chunk_size_reindexes_every_document(fake_settings):
+    store = open_store(fake_settings)
+    before = sync(fake_settings, store, [fake_settings.corpus_dir]).chunks
+    smaller = fake_settings.model_copy(update={"chunk_chars": 120})
+    summary = sync(smaller, open_store(smaller), [smaller.corpus_dir])
+    assert summary.updated == 1 and summary.chunks > before
+    assert chroma_ids(store) == store.manifest.chunk_ids()
