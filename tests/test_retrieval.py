@@ -44,3 +44,23 @@ def test_index_and_query_tokenize_alike(fake_store):
     lexical = fake_store.lexical()
     assert "1-2个" in lexical.vocabulary and "160kw" in lexical.vocabulary
     assert set(tokenize("1—2个")) & set(lexical.vocabulary)
+
+
+def test_bm25_is_loaded_from_storage_not_rebuilt_when_nothing_changed(fake_store, monkeypatch):
+    from index.embedding import load_embedder
+    from index.lexical import BM25Index
+    from index.store import IndexStore
+
+    fake_store.lexical()  # built and saved by the ingest
+    monkeypatch.setattr(BM25Index, "build", classmethod(lambda *a, **k: (_ for _ in ()).throw(AssertionError("rebuilt"))))
+    fresh = IndexStore(fake_store.settings, load_embedder(fake_store.settings))
+    assert len(fresh.lexical()) == fake_store.counts()[1]
+
+
+def test_chinese_models_get_their_query_prefixes():
+    from index.embedding import _default_prefixes
+
+    assert _default_prefixes("BAAI/bge-small-zh-v1.5")[0].startswith("为这个句子生成表示")
+    assert _default_prefixes("BAAI/bge-m3") == ("", "")
+    assert _default_prefixes("intfloat/multilingual-e5-small") == ("query: ", "passage: ")
+    assert _default_prefixes("bundled") == ("", "")
