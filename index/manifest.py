@@ -22,7 +22,8 @@ CREATE TABLE IF NOT EXISTS documents (
     content_hash TEXT NOT NULL,
     title TEXT NOT NULL,
     metadata TEXT NOT NULL,
-    chunk_count INTEGER NOT NULL
+    chunk_count INTEGER NOT NULL,
+    signature TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS chunks (
     chunk_id TEXT PRIMARY KEY,
@@ -47,6 +48,7 @@ class DocumentRecord:
     title: str
     metadata: dict[str, str]
     chunk_count: int
+    signature: str = ""  # MinHash of the text, for near-duplicate detection
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,9 @@ class Manifest:
         path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
             db.executescript(_SCHEMA)
+            columns = {row[1] for row in db.execute("PRAGMA table_info(documents)")}
+            if "signature" not in columns:  # manifests written before near-duplicate detection
+                db.execute("ALTER TABLE documents ADD COLUMN signature TEXT NOT NULL DEFAULT ''")
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -85,7 +90,7 @@ class Manifest:
     def documents(self) -> dict[str, DocumentRecord]:
         with self._connect() as db:
             rows = db.execute(
-                "SELECT doc_id, path, content_hash, title, metadata, chunk_count FROM documents"
+                "SELECT doc_id, path, content_hash, title, metadata, chunk_count, signature FROM documents"
             ).fetchall()
         return {row[0]: _document(row) for row in rows}
 
@@ -95,7 +100,7 @@ class Manifest:
         marks = ",".join("?" * len(doc_ids))
         with self._connect() as db:
             rows = db.execute(
-                "SELECT doc_id, path, content_hash, title, metadata, chunk_count FROM documents "
+                "SELECT doc_id, path, content_hash, title, metadata, chunk_count, signature FROM documents "
                 f"WHERE doc_id IN ({marks})",
                 doc_ids,
             ).fetchall()
@@ -151,8 +156,8 @@ class Manifest:
         with self._connect() as db:
             db.execute("DELETE FROM chunks WHERE doc_id = ?", (document.doc_id,))
             db.execute(
-                "INSERT OR REPLACE INTO documents(doc_id, path, content_hash, title, metadata, chunk_count) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO documents(doc_id, path, content_hash, title, metadata, chunk_count, signature) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     document.doc_id,
                     document.path,
@@ -160,6 +165,7 @@ class Manifest:
                     document.title,
                     json.dumps(document.metadata, ensure_ascii=False),
                     len(chunks),
+                    document.signature,
                 ),
             )
             db.executemany(
@@ -193,7 +199,7 @@ def _bump_generation(db: sqlite3.Connection) -> None:
 
 
 def _document(row: tuple) -> DocumentRecord:
-    return DocumentRecord(row[0], row[1], row[2], row[3], json.loads(row[4]), row[5])
+    return DocumentRecord(row[0], row[1], row[2], row[3], json.loads(row[4]), row[5], row[6])
 
 
 def _chunk(row: tuple) -> ChunkRecord:

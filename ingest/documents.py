@@ -121,15 +121,17 @@ def decode_text(raw: bytes) -> str:
         raise DocumentError(str(error)) from None
 
 
-def read_document(path: Path, doc_id: str) -> ParsedDocument:
-    """Read ``path`` with the reader for its suffix and clean it; any failure is a DocumentError."""
+def read_document(path: Path, doc_id: str, raw: bytes | None = None) -> ParsedDocument:
+    """Read ``path`` (or its bytes, already read) with the reader for its suffix and clean it;
+    any failure is a DocumentError."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise DocumentError(f"unsupported file type {path.suffix or '(none)'}")
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise DocumentError(f"cannot read file: {error.strerror or error}") from None
+    if raw is None:
+        try:
+            raw = path.read_bytes()
+        except OSError as error:
+            raise DocumentError(f"cannot read file: {error.strerror or error}") from None
     if not raw.strip():
         raise DocumentError("empty file: no text")
     try:

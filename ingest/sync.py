@@ -8,6 +8,7 @@ reconciling Chroma with the manifest, so an ingest killed at any moment is repai
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 import sys
 from contextlib import contextmanager
@@ -18,7 +19,9 @@ from typing import Iterator
 from index.manifest import ChunkRecord, DocumentRecord
 from index.store import IndexStore
 from index.tokenize import tokenize
+from ingest import dedup
 from ingest.chunking import chunk_document
+from ingest.dedup import NearDuplicates
 from ingest.documents import SUPPORTED_SUFFIXES, DocumentError, ParsedDocument, read_document
 from settings import Settings
 
@@ -52,6 +55,7 @@ class IngestSummary:
     removed: int = 0
     unchanged: int = 0
     skipped: list[Skipped] = field(default_factory=list)
+    duplicates: list["Duplicate"] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -73,10 +77,18 @@ def ingest_lock(storage_dir: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def discover(roots: list[Path], max_bytes: int) -> tuple[dict[str, Path], list[Skipped]]:
-    """Files to index by document id (path relative to its root folder), and files skipped."""
+@dataclass
+class Duplicate:
+    path: str
+    duplicate_of: str  # the document id indexed in its place
+
+
+def discover(roots: list[Path], max_bytes: int) -> tuple[dict[str, Path], list[Skipped], set[str]]:
+    """Files to index by document id (path relative to its root folder), files skipped, and the
+    ids of every file present (skipped ones included: their earlier index entries stay)."""
     found: dict[str, Path] = {}
     skipped: list[Skipped] = []
+    present: set[str] = set()
     for root in roots:
         if not root.exists():
             raise IngestError(f"corpus folder not found: {root}")
@@ -89,13 +101,15 @@ def discover(roots: list[Path], max_bytes: int) -> tuple[dict[str, Path], list[S
             doc_id = path.relative_to(base).as_posix()
             if path.suffix.lower() not in SUPPORTED_SUFFIXES:
                 skipped.append(Skipped(str(path), f"unsupported file type {path.suffix or '(none)'}"))
-            elif path.stat().st_size > max_bytes:
-                skipped.append(Skipped(str(path), f"larger than the {max_bytes / 1_000_000:g} MB limit"))
             elif doc_id in found:
                 skipped.append(Skipped(str(path), f"same document id {doc_id!r} as {found[doc_id]}"))
+                continue
+            elif path.stat().st_size > max_bytes:
+                skipped.append(Skipped(str(path), f"larger than the {max_bytes / 1_000_000:g} MB limit"))
             else:
                 found[doc_id] = path
-    return found, skipped
+            present.add(doc_id)
+    return found, skipped, present
 
 
 def sync(settings: Settings, store: IndexStore, roots: list[Path], *, progress: bool = False) -> IngestSummary:
@@ -103,43 +117,75 @@ def sync(settings: Settings, store: IndexStore, roots: list[Path], *, progress: 
         return _sync_locked(settings, store, roots, progress)
 
 
+@dataclass
+class _Changed:
+    document: ParsedDocument
+    stored_hash: str
+    existed: bool
+
+
 def _sync_locked(settings: Settings, store: IndexStore, roots: list[Path], progress: bool) -> IngestSummary:
     summary = IngestSummary()
-    files, summary.skipped = discover(roots, int(settings.max_file_mb * 1_000_000))
+    files, summary.skipped, present = discover(roots, int(settings.max_file_mb * 1_000_000))
     needs_reindex = store.reconcile()
     indexed = store.manifest.documents()
+    fingerprint = index_fingerprint(settings)
 
-    for doc_id in sorted(set(indexed) - set(files)):
+    for doc_id in sorted(set(indexed) - present):
         store.remove_document(doc_id)
         summary.removed += 1
 
-    todo = sorted(files.items())
-    bar = _progress_bar(len(todo)) if progress and len(todo) > 1 else None
-    for doc_id, path in todo:
-        if bar:
-            bar.update(1)
+    # Pass 1: hash every file; parse only those whose bytes (or the pipeline) changed.
+    changed: list[_Changed] = []
+    unchanged: set[str] = set()
+    for doc_id, path in sorted(files.items()):
         try:
-            document = read_document(path, doc_id)
-        except DocumentError as error:
-            summary.skipped.append(Skipped(str(path), str(error)))
-            continue
+            raw = path.read_bytes()
         except OSError as error:
             summary.skipped.append(Skipped(str(path), f"cannot read file: {error.strerror or error}"))
             continue
-        except Exception as error:  # read_document wraps reader errors; this is the last guard
+        stored_hash = f"{hashlib.sha256(raw).hexdigest()}:{fingerprint}"
+        previous = indexed.get(doc_id)
+        if previous and previous.content_hash == stored_hash and doc_id not in needs_reindex:
+            unchanged.add(doc_id)
+            continue
+        try:
+            document = read_document(path, doc_id, raw)
+        except DocumentError as error:
+            summary.skipped.append(Skipped(str(path), str(error)))
+            continue
+        except Exception as error:  # one unforeseen parser failure must not stop the whole ingest
             message = " ".join(str(error).split())[:120]
             reason = f"cannot read file ({type(error).__name__}{': ' + message if message else ''})"
             summary.skipped.append(Skipped(str(path), reason))
             continue
-        previous = indexed.get(doc_id)
-        stored_hash = f"{document.content_hash}:{index_fingerprint(settings)}"
-        if previous and previous.content_hash == stored_hash and doc_id not in needs_reindex:
-            summary.unchanged += 1
+        changed.append(_Changed(document, stored_hash, previous is not None))
+    summary.unchanged = len(unchanged)
+
+    # Pass 2: index what changed, once per article: near-duplicates of a kept document are listed.
+    kept = NearDuplicates()
+    for doc_id in sorted(unchanged):
+        sig = dedup.decode(indexed[doc_id].signature)
+        if sig:
+            kept.add(doc_id, sig)
+    bar = _progress_bar(len(changed)) if progress and len(changed) > 1 else None
+    for item in changed:
+        if bar:
+            bar.update(1)
+        document = item.document
+        sig = dedup.signature(document.text)
+        original = kept.find(sig)
+        if original:
+            summary.duplicates.append(Duplicate(document.path, original))
+            if item.existed:
+                store.remove_document(document.doc_id)
+                summary.removed += 1
             continue
-        record, chunks = _records(document, settings, stored_hash)
+        record, chunks = _records(document, settings, item.stored_hash, dedup.encode(sig))
         embeddings = store.embedder.get_text_embedding_batch([c.text for c in chunks])
         store.write_document(record, chunks, embeddings)
-        if previous:
+        kept.add(document.doc_id, sig)
+        if item.existed:
             summary.updated += 1
         else:
             summary.added += 1
@@ -152,7 +198,7 @@ def _sync_locked(settings: Settings, store: IndexStore, roots: list[Path], progr
 
 
 def _records(
-    document: ParsedDocument, settings: Settings, stored_hash: str
+    document: ParsedDocument, settings: Settings, stored_hash: str, signature: str
 ) -> tuple[DocumentRecord, list[ChunkRecord]]:
     chunks = chunk_document(document, settings.chunk_chars, settings.chunk_overlap_sentences)
     record = DocumentRecord(
@@ -162,6 +208,7 @@ def _records(
         title=document.title,
         metadata=document.metadata,
         chunk_count=len(chunks),
+        signature=signature,
     )
     chunk_records = [
         ChunkRecord(

@@ -452,7 +452,7 @@ def test_every_supported_suffix_has_a_reader_and_is_discovered(tmp_path):
     assert set(readers.READERS) == set(SUPPORTED_SUFFIXES)
     for suffix in SUPPORTED_SUFFIXES:
         (tmp_path / f"a{suffix.upper()}").write_bytes(b"x")
-    found, skipped = discover([tmp_path], max_bytes=1_000_000)
+    found, skipped, _ = discover([tmp_path], max_bytes=1_000_000)
     assert len(found) == len(SUPPORTED_SUFFIXES) and skipped == []
     with pytest.raises(readers.ReaderError, match="unsupported"):
         readers.read(".pptx", b"x")
@@ -565,7 +565,7 @@ def test_an_unexpected_reader_failure_becomes_a_skip_reason(fake_settings, monke
 def test_sync_never_lets_a_reading_error_escape(fake_settings, monkeypatch):
     import ingest.sync
 
-    def broken(path, doc_id):
+    def broken(path, doc_id, raw=None):
         raise RuntimeError("boom")
 
     monkeypatch.setattr(ingest.sync, "read_document", broken)

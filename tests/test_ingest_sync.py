@@ -96,7 +96,7 @@ def test_cli_prints_one_json_object(fake_settings, monkeypatch, capsys):
     monkeypatch.setenv("GUANWEN_EMBED_MODEL", "fake")
     assert ingest_main([str(fake_settings.corpus_dir), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert set(out) == {"documents", "chunks", "added", "updated", "removed", "unchanged", "skipped"}
+    assert set(out) == {"documents", "chunks", "added", "updated", "removed", "unchanged", "skipped", "duplicates"}
     assert out["added"] == 1
 
 
