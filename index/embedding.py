@@ -136,6 +136,9 @@ def load_embedder(settings: Settings) -> SentenceTransformerEmbedding | HashingE
         passage_prefix = settings.embed_passage_prefix
 
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()  # "Loading weights" bars would clutter ingest and CLI output
 
     try:
         model = SentenceTransformer(location, device="cpu")

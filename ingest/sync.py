@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
-import os
 import sys
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -232,7 +231,7 @@ def _lexical_text(section: str, text: str) -> str:
 
 
 def _progress_bar(total: int):
-    if not sys.stderr.isatty() and not os.environ.get("GUANWEN_PROGRESS"):
+    if not sys.stderr.isatty():
         return None
     from tqdm import tqdm
 

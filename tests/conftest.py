@@ -95,31 +95,43 @@ def real_storage(tmp_path_factory) -> Path:
     return storage
 
 
+class RunningApp:
+    """``python app.py`` on a free port, over real HTTP."""
+
+    def __init__(self, env: dict[str, str], log_path: Path):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
+        self._log = open(log_path, "w")
+        env = {**env, "GUANWEN_PORT": str(self.port)}
+        self.process = subprocess.Popen(
+            [sys.executable, "app.py"], cwd=REPO, env=env, stdout=self._log, stderr=subprocess.STDOUT
+        )
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"app.py exited: {log_path.read_text()}")
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.5)
+        self.stop()
+        raise RuntimeError("app.py did not answer /healthz within 180 s")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self._log.close()
+
+
 @pytest.fixture(scope="session")
 def server(real_storage):
-    """``python app.py`` on a free port, over real HTTP; yields its base URL."""
-    port = free_port()
-    env = clean_env(GUANWEN_STORAGE_DIR=str(real_storage), GUANWEN_PORT=str(port))
-    log = open(real_storage.parent / "server.log", "w")
-    process = subprocess.Popen([sys.executable, "app.py"], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"app.py exited: {(real_storage.parent / 'server.log').read_text()}")
-        try:
-            with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        process.kill()
-        raise RuntimeError("app.py did not answer /healthz within 180 s")
-    yield base
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
+    """The app on the real bundled model and the bundled corpus; yields its base URL."""
+    app = RunningApp(clean_env(GUANWEN_STORAGE_DIR=str(real_storage)), real_storage.parent / "server.log")
+    yield app.url
+    app.stop()
