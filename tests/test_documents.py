@@ -18,9 +18,16 @@ def test_seed_article_header_lines_become_metadata():
 
 def test_seed_article_has_a_title_and_no_page_furniture():
     doc = seed()
-    assert doc.title and len(doc.title) <= 31
+    # The article states no title: it is derived from the opening sentence.
+    assert doc.title == "春节期间,横空出世的Sora让国内AI行业一石激起千层浪"
     assert "热门跟贴" not in doc.text
     assert doc.text.startswith("春节期间")
+
+
+def test_no_chunk_of_the_seed_article_holds_page_furniture_or_headers(fake_store):
+    chunks = fake_store.manifest.all_chunks()
+    assert chunks and not any("热门跟贴" in c.text or "作者:" in c.text or "图源" in c.text for c in chunks)
+    assert {c.section for c in chunks} == {"", "加快培育1-2个超百亿元未来产业集群", "如何从突破颠覆性技术走向产线?"}
 
 
 def test_numbered_section_markers_become_sections():
