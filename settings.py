@@ -75,13 +75,19 @@ class Settings(BaseSettings):
 
     # Answering
     min_answer_coverage: float = Field(
-        0.4,
+        0.35,
         ge=0,
         le=1,
-        description="Share of the question's IDF weight (words the corpus knows) the best passage must hold, else refuse.",
+        description="Share of the question's IDF weight (words the corpus knows) an evidence sentence must hold, else refuse.",
+    )
+    min_specific_coverage: float = Field(
+        0.6,
+        ge=0,
+        le=1,
+        description="The same share for questions asking for a figure, a date or a role, which must match more closely.",
     )
     max_unknown_share: float = Field(
-        0.6,
+        0.65,
         ge=0,
         le=1,
         description="Refuse when words the corpus never uses carry more than this share of the question's IDF weight.",

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Iterator
 
-from answer.models import Answer, Citation, language_of, refusal_answer
+from answer.models import Answer, Citation, refusal_answer
 from index.retrieval import RankedPassage
 from ingest.chunking import split_sentences
 from settings import Settings
@@ -28,6 +29,8 @@ def load_prompt(name: str) -> str:
 
 
 class LLMClient:
+    """One OpenAI-compatible endpoint: answers (whole or streamed) and question rewriting."""
+
     def __init__(self, settings: Settings):
         from openai import OpenAI
 
@@ -39,8 +42,7 @@ class LLMClient:
             max_retries=1,
         )
 
-    def messages(self, question: str, passages: list[RankedPassage]) -> list[dict[str, str]]:
-        language = language_of(question)
+    def messages(self, question: str, passages: list[RankedPassage], language: str) -> list[dict[str, str]]:
         passage_template = load_prompt("passage.txt")
         blocks = "\n".join(
             passage_template.format(id=i, title=p.passage.title, text=p.passage.text).strip()
@@ -51,19 +53,48 @@ class LLMClient:
             {"role": "user", "content": load_prompt("user.txt").format(passages=blocks, question=question)},
         ]
 
-    def complete(self, question: str, passages: list[RankedPassage]) -> str:
+    def complete(self, question: str, passages: list[RankedPassage], language: str) -> str:
+        return self._chat(self.messages(question, passages, language), self.settings.llm_max_tokens)
+
+    def stream(self, question: str, passages: list[RankedPassage], language: str) -> Iterator[str]:
+        """The answer's tokens as they arrive (unverified: the caller verifies the whole)."""
+        from openai import OpenAIError
+
+        try:
+            chunks = self.client.chat.completions.create(
+                model=self.settings.llm_model,
+                messages=self.messages(question, passages, language),
+                temperature=self.settings.llm_temperature,
+                max_tokens=self.settings.llm_max_tokens,
+                stream=True,
+            )
+            for chunk in chunks:
+                delta = chunk.choices[0].delta.content if chunk.choices else None
+                if delta:
+                    yield delta
+        except OpenAIError as error:
+            raise LLMError(f"the language model endpoint failed: {type(error).__name__}") from error
+
+    def rewrite(self, question: str, history: list[tuple[str, str]]) -> str:
+        """A standalone Chinese question for searching Chinese articles."""
+        conversation = "\n".join(f"{'用户' if role == 'user' else '助手'}：{content}" for role, content in history[-6:])
+        prompt = load_prompt("rewrite.txt").format(conversation=conversation or "（无）", question=question)
+        rewritten = self._chat([{"role": "user", "content": prompt}], 200).strip().strip("「」\"'")
+        return rewritten.splitlines()[0].strip() if rewritten else question
+
+    def _chat(self, messages: list[dict[str, str]], max_tokens: int) -> str:
         from openai import OpenAIError
 
         try:
             response = self.client.chat.completions.create(
                 model=self.settings.llm_model,
-                messages=self.messages(question, passages),
+                messages=messages,
                 temperature=self.settings.llm_temperature,
-                max_tokens=self.settings.llm_max_tokens,
+                max_tokens=max_tokens,
             )
         except OpenAIError as error:
             raise LLMError(f"the language model endpoint failed: {type(error).__name__}") from error
-        choices = response.choices or []
+        choices = getattr(response, "choices", None) or []
         text = (choices[0].message.content or "").strip() if choices else ""
         if not text:
             raise LLMError("the language model returned an empty answer")
@@ -71,35 +102,24 @@ class LLMClient:
 
 
 def cited_answer(question: str, generated: str, passages: list[RankedPassage]) -> Answer:
-    """Map the model's [n] markers to passages, renumbered in order of first use."""
-    numbering: dict[int, int] = {}
-    used_by: dict[int, list[str]] = {}
+    """Map the model's markers ([1], 【2】, [1,3]) to the passages it was given.
 
-    def renumber(match: re.Match) -> str:
-        kept = []
-        for raw in re.split(r"\s*[,，、]\s*", match.group(1)):
-            number = int(raw)
-            if 1 <= number <= len(passages):
-                kept.append(numbering.setdefault(number, len(numbering) + 1))
-        return "".join(f"[{n}]" for n in dict.fromkeys(kept))
-
-    sentences = re.split(r"(?<=[。！？!?])", generated)
-    rewritten = []
-    for sentence in sentences:
-        new = _MARKER.sub(renumber, sentence)
-        for number in {int(n) for n in re.findall(r"\[(\d+)\]", new)}:
-            original = next(k for k, v in numbering.items() if v == number)
-            used_by.setdefault(original, []).append(_MARKER.sub("", sentence))
-        rewritten.append(new)
-    text = "".join(rewritten).strip()
-
-    if not numbering:
+    Citations keep the passage numbers the model saw; markers naming no passage are left in the
+    text for ``answer.verify`` to remove and count. Each citation's quote is the passage sentence
+    closest to the claims that cite it.
+    """
+    text = _MARKER.sub(lambda m: "".join(f"[{n}]" for n in re.split(r"\s*[,，、]\s*", m.group(1))), generated).strip()
+    claims: dict[int, list[str]] = {}
+    for sentence in re.split(r"(?<=[。！？!?])", text):
+        for number in {int(n) for n in re.findall(r"\[(\d+)\]", sentence)}:
+            claims.setdefault(number, []).append(re.sub(r"\[\d+\]", "", sentence))
+    citations = [
+        Citation.from_passage(number, passages[number - 1], _closest_sentence(passages[number - 1].passage.text, " ".join(parts)))
+        for number, parts in sorted(claims.items())
+        if 1 <= number <= len(passages)
+    ]
+    if not citations:
         return refusal_answer(question, passages, mode="llm")
-    citations = []
-    for original, number in sorted(numbering.items(), key=lambda item: item[1]):
-        passage = passages[original - 1]
-        quote = _closest_sentence(passage.passage.text, " ".join(used_by.get(original, [text])))
-        citations.append(Citation.from_passage(number, passage, quote))
     return Answer(answer=text, refused=False, citations=citations, query=question, mode="llm")
 
 

@@ -39,6 +39,17 @@ class Citation:
 
 
 @dataclass
+class Verification:
+    """What checking the answer against its passages found (see answer/verify.py)."""
+
+    passed: bool = True  # nothing had to be removed
+    citations_checked: int = 0
+    citations_removed: int = 0  # naming no retrieved passage, or with a quote not in it
+    sentences_dropped: int = 0  # no valid citation left, a figure no cited passage holds, or prompt text
+    unsupported_figures: list[str] = field(default_factory=list)
+
+
+@dataclass
 class Answer:
     answer: str
     refused: bool
@@ -47,14 +58,20 @@ class Answer:
     mode: Literal["extractive", "llm"] = "extractive"
     notice: str | None = None  # e.g. the LLM failed and the extractive answer stands in
     related: list[Citation] = field(default_factory=list)  # nearest passages when refused
+    verification: Verification | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
 
 
 def language_of(text: str) -> Literal["zh", "en"]:
-    """Chinese if the text has any CJK ideograph, else English."""
-    return "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in text) else "en"
+    """Chinese unless Latin letters clearly dominate: "How many staff does 松狐科技 have?" is English.
+
+    A Chinese character carries about as much as a short English word, hence the factor.
+    """
+    chinese = sum("\u4e00" <= ch <= "\u9fff" for ch in text)
+    latin = sum(ch.isascii() and ch.isalpha() for ch in text)
+    return "zh" if chinese and chinese * 4 >= latin else "en"
 
 
 def refusal_text(language: str) -> str:

@@ -1,27 +1,52 @@
-"""Question in, cited answer out: retrieval, then the LLM or the extractive answerer.
+"""Question in, cited and verified answer out.
 
-The LLM is asked only when retrieval found passages that cover the question; otherwise the
-answer is an honest refusal, so the model never gets the chance to answer from its own memory.
-If the endpoint fails, the extractive answer stands in with a visible notice.
+1. The question becomes a standalone query (follow-ups and, with an LLM, English questions are
+   rewritten: ``answer.followup``, ``LLMClient.rewrite``).
+2. Retrieval finds passages; ``answer.evidence`` decides whether any sentence answers.
+3. No evidence: an honest refusal, and the LLM is never asked, so it cannot answer from memory.
+   Evidence: the extractive answer quotes it, or the LLM writes from the passages (falling back to
+   the extractive answer, with a notice, if the endpoint fails).
+4. ``answer.verify`` checks every citation, quote and figure before the answer leaves.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterator, Literal
 
-from answer.extractive import extractive_answer, is_answerable
-from answer.llm import LLMClient, LLMError, cited_answer
-from answer.models import Answer, refusal_answer
-from index.retrieval import Searcher
+from answer.evidence import Evidence, find_evidence
+from answer.extractive import extractive_answer
+from answer.followup import Turn, is_follow_up, previous_answer, standalone_question
+from answer.llm import LLMClient, LLMError, cited_answer, load_prompt
+from answer.models import Answer, language_of, refusal_answer
+from answer.verify import compact, verify
+from index.retrieval import RankedPassage, Searcher
 from settings import RetrievalMode, Settings
 
 LLM_FAILED_NOTICE = "语言模型暂时不可用，以下为从资料中直接摘录的答案。"
+LLM_FAILED_NOTICE_EN = "The language model is unavailable; this answer quotes the articles directly."
+OFFLINE_ENGLISH_NOTICE = (
+    "Offline, English questions are matched against the Chinese articles only by figures and Latin "
+    "terms. Ask in Chinese, or configure an LLM endpoint, for a full answer."
+)
+
+__all__ = ["Answerer", "Turn", "StreamEvent", "LLM_FAILED_NOTICE"]
 
 
 @dataclass
-class Turn:
-    role: str  # "user" or "assistant"
-    content: str
+class StreamEvent:
+    kind: Literal["query", "token", "answer"]
+    text: str = ""  # the rewritten query, or a (provisional) piece of the answer
+    answer: Answer | None = None  # the final, verified answer
+
+
+@dataclass
+class _Prepared:
+    question: str
+    query: str
+    language: str
+    passages: list[RankedPassage]
+    evidence: list[Evidence]
 
 
 class Answerer:
@@ -31,17 +56,85 @@ class Answerer:
         self.llm = llm
 
     def ask(self, question: str, history: list[Turn] | None = None, mode: RetrievalMode | None = None) -> Answer:
-        query = question.strip()
-        passages = self.searcher.search(query, mode or self.settings.retrieval_mode, self.settings.top_k)
-        lexical = self.searcher.store.lexical()
-        if self.llm is None:
-            return extractive_answer(query, passages, lexical, self.settings)
-        if not is_answerable(query, passages, lexical, self.settings):
-            return refusal_answer(query, passages, mode="llm")
+        prepared = self._prepare(question, history or [], mode)
+        if self.llm is None or not prepared.evidence:
+            return self._without_llm(prepared)
         try:
-            generated = self.llm.complete(query, passages)
+            generated = self.llm.complete(self._generation_question(prepared), prepared.passages, prepared.language)
         except LLMError:
-            fallback = extractive_answer(query, passages, lexical, self.settings)
-            fallback.notice = LLM_FAILED_NOTICE
-            return fallback
-        return cited_answer(query, generated, passages)
+            return self._fallback(prepared)
+        return self._checked(prepared, generated)
+
+    def ask_stream(
+        self, question: str, history: list[Turn] | None = None, mode: RetrievalMode | None = None
+    ) -> Iterator[StreamEvent]:
+        """The query, then provisional tokens, then the verified answer (which replaces the tokens)."""
+        prepared = self._prepare(question, history or [], mode)
+        yield StreamEvent("query", prepared.query)
+        if self.llm is None or not prepared.evidence:
+            answer = self._without_llm(prepared)
+            yield StreamEvent("token", answer.answer)
+            yield StreamEvent("answer", answer=answer)
+            return
+        pieces: list[str] = []
+        try:
+            for piece in self.llm.stream(self._generation_question(prepared), prepared.passages, prepared.language):
+                pieces.append(piece)
+                yield StreamEvent("token", piece)
+        except LLMError:
+            yield StreamEvent("answer", answer=self._fallback(prepared))
+            return
+        generated = "".join(pieces).strip()
+        yield StreamEvent("answer", answer=self._checked(prepared, generated) if generated else self._fallback(prepared))
+
+    # --- steps ----------------------------------------------------------------------------------
+
+    def _prepare(self, question: str, history: list[Turn], mode: RetrievalMode | None) -> _Prepared:
+        question = question.strip()
+        query = self._standalone(question, history)
+        passages = self.searcher.search(query, mode or self.settings.retrieval_mode, self.settings.top_k)
+        evidence = find_evidence(query, passages, self.searcher.store.lexical(), self.settings)
+        if history and is_follow_up(question):
+            # 「他还说了什么？」: what the last answer quoted is not news.
+            said = compact(previous_answer(history))
+            evidence = [e for e in evidence if compact(e.text) not in said]
+        return _Prepared(question, query, language_of(question), passages, evidence)
+
+    def _standalone(self, question: str, history: list[Turn]) -> str:
+        english = language_of(question) == "en"
+        if self.llm is not None and (history or english):
+            try:
+                return self.llm.rewrite(question, [(t.role, t.content) for t in history])
+            except LLMError:
+                pass  # the offline rules below still resolve most follow-ups
+        return standalone_question(question, history, self.searcher.store.lexical())
+
+    def _without_llm(self, prepared: _Prepared) -> Answer:
+        mode = "llm" if self.llm is not None else "extractive"
+        if prepared.evidence:
+            answer = extractive_answer(prepared.question, prepared.evidence)
+        else:
+            answer = refusal_answer(prepared.question, prepared.passages, mode=mode)
+        answer.query = prepared.query
+        if self.llm is None and prepared.language == "en":
+            answer.notice = OFFLINE_ENGLISH_NOTICE
+        return verify(answer, prepared.passages)
+
+    def _fallback(self, prepared: _Prepared) -> Answer:
+        answer = extractive_answer(prepared.question, prepared.evidence)
+        answer.query = prepared.query
+        answer.notice = LLM_FAILED_NOTICE if prepared.language == "zh" else LLM_FAILED_NOTICE_EN
+        return verify(answer, prepared.passages)
+
+    def _checked(self, prepared: _Prepared, generated: str) -> Answer:
+        answer = cited_answer(prepared.question, generated, prepared.passages)
+        answer.query = prepared.query
+        prompts = (load_prompt("system_zh.txt"), load_prompt("system_en.txt"))
+        return verify(answer, prepared.passages, prompts)
+
+    @staticmethod
+    def _generation_question(prepared: _Prepared) -> str:
+        # The model answers the standalone question, in the language the user asked in.
+        if prepared.query == prepared.question or prepared.language == "en":
+            return prepared.question if prepared.query == prepared.question else f"{prepared.question}\n({prepared.query})"
+        return prepared.query

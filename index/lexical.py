@@ -63,6 +63,15 @@ class BM25Index:
             return float(self.idf[index])
         return math.log1p((len(self.chunk_ids) + 0.5) / 0.5)
 
+    def document_share(self, term: str) -> float:
+        """Share of chunks that contain the term (0 for a term the corpus never uses)."""
+        index = self.vocabulary.get(term)
+        if index is None or not self.chunk_ids:
+            return 0.0
+        # Invert idf = ln(1 + (N - df + 0.5) / (df + 0.5)) rather than storing df as well.
+        n, ratio = len(self.chunk_ids), math.expm1(float(self.idf[index]))
+        return (n + 0.5 - 0.5 * ratio) / (ratio + 1) / n
+
     def scores(self, query_tokens: list[str]) -> np.ndarray:
         columns = sorted({self.vocabulary[t] for t in query_tokens if t in self.vocabulary})
         if not columns or not self.chunk_ids:

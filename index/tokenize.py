@@ -56,6 +56,30 @@ def _segmenter() -> jieba.Tokenizer:
     return segmenter
 
 
+def pos_tags(text: str) -> tuple[tuple[str, str], ...]:
+    """jieba's words with their part-of-speech tags (ns place, nr person, n noun …)."""
+    return _pos_tags(text)
+
+
+@lru_cache(maxsize=8192)
+def _pos_tags(text: str) -> tuple[tuple[str, str], ...]:
+    import jieba.posseg
+
+    _segmenter()  # quiet jieba's start-up logging first
+    with _jieba_lock:  # jieba's tagger is not thread-safe
+        return tuple((pair.word, pair.flag) for pair in jieba.posseg.lcut(text))
+
+
+@lru_cache(maxsize=1)
+def place_words() -> frozenset[str]:
+    """Words jieba's dictionary tags as places, whatever their context."""
+    import jieba.posseg
+
+    with _jieba_lock:
+        jieba.posseg.dt.tokenizer.check_initialized()
+        return frozenset(word for word, tag in jieba.posseg.dt.word_tag_tab.items() if tag == "ns")
+
+
 def normalize(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).lower()
     return _DASHES.sub("-", text)
@@ -78,5 +102,9 @@ def tokenize(text: str) -> list[str]:
             continue
         with _jieba_lock:
             words = segmenter.lcut_for_search(piece) if SEARCH_MODE else segmenter.lcut(piece)
-        tokens.extend(w for w in words if w.strip() and _WORD_CHAR.search(w) and w not in STOP_WORDS)
+        for word in words:
+            if word.strip() and _WORD_CHAR.search(word) and word not in STOP_WORDS:
+                tokens.append(word)
+                if len(word) >= 3 and word[-1] in "省市":
+                    tokens.append(word[:-1])  # 广东省 also matches 广东, 东莞市 also 东莞
     return tokens

@@ -27,7 +27,7 @@ from settings import Settings
 
 # Bump when cleaning, chunking or tokenizing changes what the index holds for the same file:
 # every document is then re-indexed by the next ingest.
-PIPELINE_VERSION = 2
+PIPELINE_VERSION = 3
 
 
 def index_fingerprint(settings: Settings) -> str:

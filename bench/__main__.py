@@ -1,0 +1,215 @@
+"""python -m bench [--sizes 1k,10k,100k] [--out DIR] [--chroma-host H --chroma-port P] [...]
+
+Generates a seeded corpus per size in a temporary folder, ingests it with the real bundled model,
+measures retrieval, serving and (once) the embedding backends, each beside a floor measured in
+the same run, then prints a table and writes results.json, report.md and latency.png to --out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+FULL_SIZES = "1k,10k,100k"
+
+
+def _log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def _environment(argv: list[str]) -> dict:
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=REPO, capture_output=True, text=True).stdout.strip()
+        commit += "+changes" if dirty else ""
+    except OSError:
+        commit = "unknown"
+    cpu = platform.processor() or "cpu"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import torch
+
+    return {
+        "when": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "commit": commit or "unknown",
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "python": platform.python_version(),
+        "command": "python -m bench " + " ".join(argv),
+    }
+
+
+def _questions(corpus_questions: list[str], count: int, seed: int) -> list[str]:
+    """The golden set's answerable Chinese questions plus questions about the generated articles."""
+    golden = []
+    for line in (REPO / "evaluation" / "golden.jsonl").read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            if not row.get("unanswerable") and row.get("lang", "zh") == "zh":
+                golden.append(row["question"])
+    rng = random.Random(seed)
+    generated = rng.sample(corpus_questions, min(len(corpus_questions), max(count - len(golden), count // 2)))
+    pool = golden + generated
+    rng.shuffle(pool)
+    return pool[:count]
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1k", help=f"corpus sizes in chunks, comma-separated (default 1k; full: {FULL_SIZES})")
+    parser.add_argument("--full", action="store_true", help=f"shorthand for --sizes {FULL_SIZES}")
+    parser.add_argument("--out", type=Path, default=REPO / "bench-results", help="results folder (default bench-results/)")
+    parser.add_argument("--chroma-host", default=None, help="run against a Chroma server (`chroma run`) instead of the embedded store")
+    parser.add_argument("--chroma-port", type=int, default=None)
+    parser.add_argument("--serve-seconds", type=float, default=10.0, help="load time per concurrency level (default 10)")
+    parser.add_argument("--concurrency", default="1,20,50", help="concurrent clients per level (default 1,20,50)")
+    parser.add_argument("--queries", type=int, default=150, help="questions per retrieval mode (default 150)")
+    parser.add_argument("--encode-sample", type=int, default=10_000, help="chunk texts for the raw encode floor (default 10000)")
+    parser.add_argument("--backend-texts", type=int, default=512, help="chunk texts for the backend comparison (default 512)")
+    parser.add_argument("--no-serve", action="store_true", help="skip the HTTP serving measurements")
+    parser.add_argument("--no-backends", action="store_true", help="skip the embedding backend comparison")
+    parser.add_argument("--work", type=Path, default=None, help="work folder for corpora and indexes (default: a temp folder)")
+    parser.add_argument("--keep", action="store_true", help="keep the generated corpora and indexes")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args(argv)
+
+    from bench.corpus import parse_size, size_label, write_corpus
+
+    sizes = [parse_size(s) for s in (FULL_SIZES if args.full else args.sizes).split(",") if s.strip()]
+    concurrency = [int(c) for c in args.concurrency.split(",") if c.strip()]
+    # The bench measures the default settings: none of the caller's GUANWEN_/OPENAI_ variables apply.
+    for key in [k for k in os.environ if k.startswith(("GUANWEN_", "OPENAI_"))]:
+        del os.environ[key]
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+    from answer.pipeline import Answerer
+    from bench.ingest_bench import run_ingest
+    from bench.report import console_table, write
+    from bench.retrieval_bench import run_retrieval
+    from index.embedding import load_embedder
+    from index.retrieval import Searcher
+    from settings import Settings
+
+    started = time.perf_counter()
+    work_root = Path(args.work or tempfile.mkdtemp(prefix="guanwen-bench-"))
+    work_root.mkdir(parents=True, exist_ok=True)
+    out = args.out.resolve()
+    (out / "logs").mkdir(parents=True, exist_ok=True)
+    results: dict = {"environment": _environment(argv), "sizes": [], "settings": {}}
+    embedder = None
+    backend_texts: list[str] = []
+    try:
+        for size in sizes:
+            label = size_label(size)
+            work = work_root / label
+            if work.exists():
+                shutil.rmtree(work)
+            run: dict = {"target_chunks": size}
+            _log(f"{label}: writing the corpus")
+            t0 = time.perf_counter()
+            corpus = write_corpus(work / "corpus", size, seed=args.seed)
+            run["corpus"] = {"documents": corpus.documents, "chunks": corpus.chunks, "chars": corpus.chars,
+                             "seconds": round(time.perf_counter() - t0, 2)}
+            collection = "guanwen" if not args.chroma_host else f"bench-{label}-{uuid.uuid4().hex[:8]}"
+            settings = Settings(
+                _env_file=None, corpus_dir=work / "corpus", storage_dir=work / "storage", embed_model="bundled",
+                chroma_host=args.chroma_host, chroma_port=args.chroma_port, collection=collection,
+            )
+            results["settings"] = {k: v for k, v in settings.model_dump(mode="json").items()
+                                   if k in ("chunk_chars", "chunk_overlap_sentences", "top_k", "embed_batch_size",
+                                            "bm25_weight", "dense_weight", "fusion", "retrieval_mode")}
+            if embedder is None:
+                t0 = time.perf_counter()
+                embedder = load_embedder(settings)
+                results["model_load_s"] = round(time.perf_counter() - t0, 2)
+
+            _log(f"{label}: ingesting {corpus.chunks} chunks ({corpus.documents} documents)")
+            ingest_result, store = run_ingest(settings, embedder, settings.corpus_dir, encode_sample=args.encode_sample, seed=args.seed)
+            run.update(ingest_result)
+            _log(f"{label}: ingest {run['ingest']['chunks_per_s']} chunks/s, raw encode {run['raw_encode']['chunks_per_s']} chunks/s, "
+                 f"re-ingest {run['reingest']['seconds']} s")
+            if not backend_texts:
+                texts = [c.text for c in store.manifest.all_chunks()]
+                backend_texts = random.Random(args.seed).sample(texts, min(args.backend_texts, len(texts)))
+
+            questions = _questions(corpus.questions, max(args.queries, 200), args.seed)
+            searcher = Searcher(store, bm25_weight=settings.bm25_weight, dense_weight=settings.dense_weight, fusion=settings.fusion)
+            _log(f"{label}: retrieval, {args.queries} questions x 3 modes")
+            run["retrieval"] = run_retrieval(store, searcher, questions[: args.queries])
+            _log(f"{label}: hybrid p95 {run['retrieval']['hybrid']['p95_ms']} ms, recall@10 {run['retrieval']['dense']['recall@10']}")
+
+            if not args.no_serve:
+                from bench.serving import run_serving
+
+                env = {
+                    "GUANWEN_STORAGE_DIR": str(settings.storage_dir),
+                    "GUANWEN_CORPUS_DIR": str(settings.corpus_dir),
+                    "GUANWEN_EMBED_MODEL": "bundled",
+                    "GUANWEN_COLLECTION": collection,
+                }
+                if args.chroma_host:
+                    env["GUANWEN_CHROMA_HOST"] = args.chroma_host
+                    if args.chroma_port:
+                        env["GUANWEN_CHROMA_PORT"] = str(args.chroma_port)
+                _log(f"{label}: serving, {concurrency} clients x {args.serve_seconds:g} s")
+                answerer = Answerer(settings, searcher, None)
+                log_dir = out / "logs" / label
+                log_dir.mkdir(parents=True, exist_ok=True)
+                try:
+                    run["serving"] = run_serving(env, answerer, questions, concurrency=concurrency,
+                                                 seconds=args.serve_seconds, log_dir=log_dir)
+                except Exception as error:
+                    run["serving"] = {"error": f"{type(error).__name__}: {error}"[:500]}
+                    _log(f"{label}: serving failed: {error}")
+            results["sizes"].append(run)
+            if args.chroma_host:
+                from index import vector_store
+
+                vector_store.delete_collection(store.client, collection)
+            if not args.keep:
+                shutil.rmtree(work, ignore_errors=True)
+            results["elapsed_s"] = time.perf_counter() - started
+            write(results, out)  # a partial report survives a later failure
+
+        if not args.no_backends and backend_texts:
+            from bench.backends import run_backends
+
+            golden = [json.loads(l)["question"] for l in (REPO / "evaluation" / "golden.jsonl").read_text(encoding="utf-8").splitlines() if l.strip()]
+            _log(f"backends: torch, onnx, onnx-int8 on {len(backend_texts)} texts")
+            try:
+                results["backends"] = run_backends(backend_texts, golden)
+            except Exception as error:
+                results["backends"] = {"error": f"{type(error).__name__}: {error}"[:500]}
+                _log(f"backends failed: {error}")
+    finally:
+        if not args.keep and args.work is None:
+            shutil.rmtree(work_root, ignore_errors=True)
+
+    results["elapsed_s"] = time.perf_counter() - started
+    paths = write(results, out)
+    print(console_table(results))
+    print(f"\nresults: {paths['json']}\nreport:  {paths['markdown']}" + (f"\nplot:    {paths['plot']}" if paths["plot"] else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

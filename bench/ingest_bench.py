@@ -1,0 +1,119 @@
+"""Ingest end to end (ingest.sync.sync, real IndexStore, real model) against raw model.encode.
+
+The floor is SentenceTransformer.encode on the very chunk texts the ingest embedded, with the
+same batch size and normalisation: what the hardware does for the embedding alone. The ratio
+ingest chunks/s ÷ encode chunks/s is the share of the floor the pipeline reaches.
+The ingest is also split into stages by wrapping the store's methods in timers (no code in
+index/ or ingest/ is changed): embedding, vector + manifest writes, the BM25 rebuild, and the
+rest (discover, read, clean, chunk, tokenize, near-duplicate signatures).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from pathlib import Path
+
+from bench.stats import timed
+from index.store import IndexStore
+from ingest.sync import sync
+from settings import Settings
+
+
+class _Timer:
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.calls = 0
+
+    def wrap(self, function):
+        def timed_call(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self.seconds += time.perf_counter() - started
+                self.calls += 1
+
+        return timed_call
+
+
+class _TimedEmbedder:
+    """Forwards to the real embedder; counts the time spent in get_text_embedding_batch."""
+
+    def __init__(self, inner, timer: _Timer):
+        self._inner = inner
+        self.get_text_embedding_batch = timer.wrap(inner.get_text_embedding_batch)
+
+    def __getattr__(self, name):
+        return getattr(self._inner, name)
+
+
+def run_ingest(settings: Settings, embedder, corpus_folder: Path, *, encode_sample: int, seed: int = 7) -> dict:
+    result: dict = {}
+    store = IndexStore(settings, embedder, rebuild_on_model_change=True)
+    embed, write, manifest, lexical = _Timer(), _Timer(), _Timer(), _Timer()
+    store.embedder = _TimedEmbedder(embedder, embed)
+    store.write_document = write.wrap(store.write_document)
+    store.manifest.replace_document = manifest.wrap(store.manifest.replace_document)
+    store.lexical = lexical.wrap(store.lexical)
+
+    started = time.perf_counter()
+    summary = sync(settings, store, [corpus_folder])
+    seconds = time.perf_counter() - started
+    store.embedder = embedder
+    chunks = summary.chunks
+    result["ingest"] = {
+        "documents": summary.documents,
+        "chunks": chunks,
+        "added": summary.added,
+        "duplicates": len(summary.duplicates),
+        "skipped": len(summary.skipped),
+        "seconds": round(seconds, 3),
+        "chunks_per_s": round(chunks / seconds, 2),
+        "stages_s": {
+            "embed": round(embed.seconds, 3),
+            "vector_and_manifest_write": round(write.seconds, 3),
+            "of_which_manifest": round(manifest.seconds, 3),
+            "bm25_rebuild": round(lexical.seconds, 3),
+            "read_clean_chunk_tokenize_dedup": round(seconds - embed.seconds - write.seconds - lexical.seconds, 3),
+        },
+    }
+
+    # Re-ingest with nothing changed, as a second `python -m ingest` would: a fresh store object.
+    again: dict = {}
+    with timed(again, "seconds"):
+        second_store = IndexStore(settings, embedder, rebuild_on_model_change=True)
+        second = sync(settings, second_store, [corpus_folder])
+    again.update(documents=second.documents, unchanged=second.unchanged, added=second.added, updated=second.updated)
+    again["ms_per_document"] = round(1000 * again["seconds"] / max(second.documents, 1), 3)
+    # The floor: hashing every file's bytes (what "unchanged" must at least cost).
+    again["floor_hash_files_s"] = _hash_all(corpus_folder)
+    result["reingest"] = again
+
+    # The floor: raw encode of the same chunk texts, same batch size and normalisation.
+    texts = [c.text for c in store.manifest.all_chunks()]
+    if len(texts) > encode_sample:
+        texts = random.Random(seed).sample(texts, encode_sample)
+    model = embedder._model
+    started = time.perf_counter()
+    model.encode(texts, batch_size=settings.embed_batch_size, normalize_embeddings=True, show_progress_bar=False)
+    encode_seconds = time.perf_counter() - started
+    encode_rate = len(texts) / encode_seconds
+    result["raw_encode"] = {
+        "texts": len(texts),
+        "seconds": round(encode_seconds, 3),
+        "chunks_per_s": round(encode_rate, 2),
+        "batch_size": settings.embed_batch_size,
+    }
+    result["ingest"]["share_of_encode_rate"] = round(result["ingest"]["chunks_per_s"] / encode_rate, 3)
+    result["ingest"]["embed_chunks_per_s_inside_ingest"] = round(chunks / max(embed.seconds, 1e-9), 2)
+    return result, store
+
+
+def _hash_all(folder: Path) -> float:
+    import hashlib
+
+    started = time.perf_counter()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        hashlib.sha256(path.read_bytes()).hexdigest()
+    return round(time.perf_counter() - started, 3)
