@@ -3,7 +3,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup browser run ingest test test-fast clean
+.PHONY: setup browser run ingest test test-fast clean bench bench-full
 
 setup: $(STAMP)
 
@@ -36,6 +36,17 @@ test: setup browser
 # Unit tests only (fake embedder, no servers, no browser): seconds, not minutes.
 test-fast: setup
 	$(PY) -m pytest -q -m "not slow"
+
+# Performance benchmark (bench/, docs/performance.md): the quick 1k-chunk size, a few minutes.
+# Results (JSON, Markdown report, plot) land in bench-results/. Extra flags: BENCH_ARGS="--out DIR ...".
+bench: setup
+	$(PY) -m pip install --quiet -e '.[bench]'
+	$(PY) -m bench $(BENCH_ARGS)
+
+# Every size: 1k, 10k and 100k chunks. Long: embedding 100k chunks on 2 cores takes hours.
+bench-full: setup
+	$(PY) -m pip install --quiet -e '.[bench]'
+	$(PY) -m bench --full $(BENCH_ARGS)
 
 clean:
 	rm -rf storage test-output

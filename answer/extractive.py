@@ -35,8 +35,14 @@ def extractive_answer(question: str, evidence: list[Evidence]) -> Answer:
         end = max(s.end for s in quoted[chunk_id])
         citation.quote = citation.text[start:end]
         citation.quote_start = start
-    separator = "" if language_of(question) == "zh" else " "
-    return Answer(answer=separator.join(parts), refused=False, citations=list(citations.values()), query=question)
+    language = language_of(question)
+    return Answer(
+        answer=("" if language == "zh" else " ").join(parts),
+        refused=False,
+        citations=list(citations.values()),
+        query=question,
+        language=language,
+    )
 
 
 def _with_context(chosen: list[Evidence]) -> list[Evidence]:

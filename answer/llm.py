@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import Iterator
 
-from answer.models import Answer, Citation, refusal_answer
+from answer.models import Answer, Citation, language_of, refusal_answer
 from index.retrieval import RankedPassage
 from ingest.chunking import split_sentences
 from settings import Settings
@@ -72,7 +72,7 @@ class LLMClient:
                 delta = chunk.choices[0].delta.content if chunk.choices else None
                 if delta:
                     yield delta
-        except OpenAIError as error:
+        except (OpenAIError, ValueError) as error:
             raise LLMError(f"the language model endpoint failed: {type(error).__name__}") from error
 
     def rewrite(self, question: str, history: list[tuple[str, str]]) -> str:
@@ -92,7 +92,7 @@ class LLMClient:
                 temperature=self.settings.llm_temperature,
                 max_tokens=max_tokens,
             )
-        except OpenAIError as error:
+        except (OpenAIError, ValueError) as error:  # ValueError: a body that is not JSON
             raise LLMError(f"the language model endpoint failed: {type(error).__name__}") from error
         choices = getattr(response, "choices", None) or []
         text = (choices[0].message.content or "").strip() if choices else ""
@@ -120,7 +120,9 @@ def cited_answer(question: str, generated: str, passages: list[RankedPassage]) -
     ]
     if not citations:
         return refusal_answer(question, passages, mode="llm")
-    return Answer(answer=text, refused=False, citations=citations, query=question, mode="llm")
+    return Answer(
+        answer=text, refused=False, citations=citations, query=question, mode="llm", language=language_of(question)
+    )
 
 
 def _closest_sentence(passage: str, claim: str) -> str:

@@ -59,6 +59,7 @@ class Answer:
     notice: str | None = None  # e.g. the LLM failed and the extractive answer stands in
     related: list[Citation] = field(default_factory=list)  # nearest passages when refused
     verification: Verification | None = None
+    language: Literal["zh", "en"] = "zh"  # of the question, which the answer and a refusal follow
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -78,7 +79,12 @@ def refusal_text(language: str) -> str:
     return REFUSAL_ZH if language == "zh" else REFUSAL_EN
 
 
-def refusal_answer(question: str, passages: "list[RankedPassage]", mode: str = "extractive") -> Answer:
+def refusal_answer(
+    question: str, passages: "list[RankedPassage]", mode: str = "extractive", language: str | None = None
+) -> Answer:
     """The honest answer when the passages hold none; the nearest ones are listed as related."""
+    language = language or language_of(question)
     related = [Citation.from_passage(i, p) for i, p in enumerate(passages[:3], 1)]
-    return Answer(answer=refusal_text(language_of(question)), refused=True, query=question, mode=mode, related=related)
+    return Answer(
+        answer=refusal_text(language), refused=True, query=question, mode=mode, related=related, language=language
+    )

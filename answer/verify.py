@@ -25,7 +25,10 @@ _SENTENCE = re.compile(
     r"(?:[^。！？!?.\n]|\.(?!\s|$|\[))*(?:(?:[。！？!?]+|\.)[”’」』）)\"']*|\n|$)(?:\s*\[\d+\])*"
 )
 _FIGURE = re.compile(r"\d+(?:\.\d+)?(?:-\d+(?:\.\d+)?)?(?:%|[a-z]+|[万亿千百]*[元个项家名位倍台套座条种年月日号])?")
-_LEAK_PROBE = 16  # characters of a system-prompt line that give a leak away
+# This many consecutive characters shared with a system prompt give a leak away: 12 where Chinese
+# is involved, 32 of plain Latin text (where a dozen letters are only two or three common words).
+_LEAK_WINDOW = 12
+_LEAK_WINDOW_LATIN = 32
 
 
 def compact(text: str) -> str:
@@ -58,19 +61,20 @@ def verify(answer: Answer, passages: list[RankedPassage], system_prompts: tuple[
         passage = retrieved.get(citation.chunk_id)
         if passage and citation.quote and compact(citation.quote) in compact(passage.passage.text):
             valid[citation.id] = citation
-    report = Verification(citations_checked=len(answer.citations), citations_removed=len(answer.citations) - len(valid))
-    leaks = [compact(line)[:_LEAK_PROBE] for p in system_prompts for line in p.splitlines() if len(compact(line)) >= _LEAK_PROBE]
+    report = Verification(citations_checked=len(answer.citations))
+    removed = {c.id for c in answer.citations} - set(valid)
+    prompt_windows = {w for prompt in system_prompts for w in _windows(compact(_MARKER.sub("", prompt)))}
 
     kept: list[str] = []
     for sentence in _sentences(answer.answer):
         numbers = [int(n) for n in _MARKER.findall(sentence)]
         good = [n for n in numbers if n in valid]
-        report.citations_removed += len(numbers) - len(good)
+        removed.update(n for n in numbers if n not in valid)
         text = _MARKER.sub(lambda m: m.group(0) if int(m.group(1)) in valid else "", sentence)
         claim = _MARKER.sub("", text).strip()
         if not claim:
             continue
-        if any(probe in compact(claim) for probe in leaks):
+        if prompt_windows and not prompt_windows.isdisjoint(_windows(compact(claim))):
             report.sentences_dropped += 1
             continue
         if not good:
@@ -84,14 +88,21 @@ def verify(answer: Answer, passages: list[RankedPassage], system_prompts: tuple[
             continue
         kept.append(text)
 
+    report.citations_removed = len(removed)
     report.passed = report.citations_removed == 0 and report.sentences_dropped == 0
     if not kept:
-        refused = refusal_answer(answer.query, passages, mode=answer.mode)
+        refused = refusal_answer(answer.query, passages, mode=answer.mode, language=answer.language)
         refused.notice = answer.notice
         report.passed = False
         refused.verification = report
         return refused
     return _renumbered(answer, "".join(kept).strip(), valid, report)
+
+
+def _windows(text: str) -> set[str]:
+    short = {text[i : i + _LEAK_WINDOW] for i in range(len(text) - _LEAK_WINDOW + 1)}
+    latin = {text[i : i + _LEAK_WINDOW_LATIN] for i in range(len(text) - _LEAK_WINDOW_LATIN + 1)}
+    return {w for w in short if not w.isascii()} | {w for w in latin if w.isascii()}
 
 
 def _sentences(text: str) -> list[str]:

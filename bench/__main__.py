@@ -72,6 +72,22 @@ def _questions(corpus_questions: list[str], count: int, seed: int) -> list[str]:
     return pool[:count]
 
 
+def _profiler():
+    try:
+        from pyinstrument import Profiler
+    except ImportError:
+        _log("pyinstrument is not installed (pip install '.[bench]'): ingest not profiled")
+        return None
+    return Profiler(interval=0.005)
+
+
+def _save_profile(profiler, folder: Path, name: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.txt").write_text(profiler.output_text(unicode=True, color=False, show_all=False), encoding="utf-8")
+    (folder / f"{name}.html").write_text(profiler.output_html(), encoding="utf-8")
+    _log(f"profile written to {folder / name}.txt and .html")
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
@@ -83,13 +99,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--serve-seconds", type=float, default=10.0, help="load time per concurrency level (default 10)")
     parser.add_argument("--concurrency", default="1,20,50", help="concurrent clients per level (default 1,20,50)")
     parser.add_argument("--queries", type=int, default=150, help="questions per retrieval mode (default 150)")
-    parser.add_argument("--encode-sample", type=int, default=10_000, help="chunk texts for the raw encode floor (default 10000)")
+    parser.add_argument("--encode-sample", type=int, default=1000, help="chunk texts for the raw encode floor (default 1000)")
     parser.add_argument("--backend-texts", type=int, default=512, help="chunk texts for the backend comparison (default 512)")
     parser.add_argument("--no-serve", action="store_true", help="skip the HTTP serving measurements")
     parser.add_argument("--no-backends", action="store_true", help="skip the embedding backend comparison")
     parser.add_argument("--work", type=Path, default=None, help="work folder for corpora and indexes (default: a temp folder)")
     parser.add_argument("--keep", action="store_true", help="keep the generated corpora and indexes")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--profile-ingest", default=None, metavar="SIZE",
+                        help="profile the ingest of this size with pyinstrument (written to OUT/profiles/)")
     args = parser.parse_args(argv)
 
     from bench.corpus import parse_size, size_label, write_corpus
@@ -105,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     from bench.ingest_bench import run_ingest
     from bench.report import console_table, write
     from bench.retrieval_bench import run_retrieval
+    from bench.stats import CpuWatch
     from index.embedding import load_embedder
     from index.retrieval import Searcher
     from settings import Settings
@@ -143,8 +162,14 @@ def main(argv: list[str] | None = None) -> int:
                 results["model_load_s"] = round(time.perf_counter() - t0, 2)
 
             _log(f"{label}: ingesting {corpus.chunks} chunks ({corpus.documents} documents)")
-            ingest_result, store = run_ingest(settings, embedder, settings.corpus_dir, encode_sample=args.encode_sample, seed=args.seed)
+            watch = CpuWatch()
+            profiler = _profiler() if args.profile_ingest and parse_size(args.profile_ingest) == size else None
+            ingest_result, store = run_ingest(settings, embedder, settings.corpus_dir, encode_sample=args.encode_sample,
+                                              seed=args.seed, profiler=profiler)
+            if profiler is not None:
+                _save_profile(profiler, out / "profiles", f"ingest-{label}")
             run.update(ingest_result)
+            run["other_load_cores"] = {"ingest": watch.other_cores()}
             _log(f"{label}: ingest {run['ingest']['chunks_per_s']} chunks/s, raw encode {run['raw_encode']['chunks_per_s']} chunks/s, "
                  f"re-ingest {run['reingest']['seconds']} s")
             if not backend_texts:
@@ -154,7 +179,9 @@ def main(argv: list[str] | None = None) -> int:
             questions = _questions(corpus.questions, max(args.queries, 200), args.seed)
             searcher = Searcher(store, bm25_weight=settings.bm25_weight, dense_weight=settings.dense_weight, fusion=settings.fusion)
             _log(f"{label}: retrieval, {args.queries} questions x 3 modes")
+            watch = CpuWatch()
             run["retrieval"] = run_retrieval(store, searcher, questions[: args.queries])
+            run["other_load_cores"]["retrieval"] = watch.other_cores()
             _log(f"{label}: hybrid p95 {run['retrieval']['hybrid']['p95_ms']} ms, recall@10 {run['retrieval']['dense']['recall@10']}")
 
             if not args.no_serve:
@@ -174,12 +201,14 @@ def main(argv: list[str] | None = None) -> int:
                 answerer = Answerer(settings, searcher, None)
                 log_dir = out / "logs" / label
                 log_dir.mkdir(parents=True, exist_ok=True)
+                watch = CpuWatch()
                 try:
                     run["serving"] = run_serving(env, answerer, questions, concurrency=concurrency,
                                                  seconds=args.serve_seconds, log_dir=log_dir)
                 except Exception as error:
                     run["serving"] = {"error": f"{type(error).__name__}: {error}"[:500]}
                     _log(f"{label}: serving failed: {error}")
+                run["other_load_cores"]["serving"] = watch.other_cores()
             results["sizes"].append(run)
             if args.chroma_host:
                 from index import vector_store
@@ -195,8 +224,10 @@ def main(argv: list[str] | None = None) -> int:
 
             golden = [json.loads(l)["question"] for l in (REPO / "evaluation" / "golden.jsonl").read_text(encoding="utf-8").splitlines() if l.strip()]
             _log(f"backends: torch, onnx, onnx-int8 on {len(backend_texts)} texts")
+            watch = CpuWatch()
             try:
                 results["backends"] = run_backends(backend_texts, golden)
+                results["backends"]["other_load_cores"] = watch.other_cores()
             except Exception as error:
                 results["backends"] = {"error": f"{type(error).__name__}: {error}"[:500]}
                 _log(f"backends failed: {error}")

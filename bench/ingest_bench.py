@@ -48,7 +48,8 @@ class _TimedEmbedder:
         return getattr(self._inner, name)
 
 
-def run_ingest(settings: Settings, embedder, corpus_folder: Path, *, encode_sample: int, seed: int = 7) -> dict:
+def run_ingest(settings: Settings, embedder, corpus_folder: Path, *, encode_sample: int, seed: int = 7,
+               profiler=None) -> tuple[dict, IndexStore]:
     result: dict = {}
     store = IndexStore(settings, embedder, rebuild_on_model_change=True)
     embed, write, manifest, lexical = _Timer(), _Timer(), _Timer(), _Timer()
@@ -57,9 +58,13 @@ def run_ingest(settings: Settings, embedder, corpus_folder: Path, *, encode_samp
     store.manifest.replace_document = manifest.wrap(store.manifest.replace_document)
     store.lexical = lexical.wrap(store.lexical)
 
+    if profiler is not None:
+        profiler.start()
     started = time.perf_counter()
     summary = sync(settings, store, [corpus_folder])
     seconds = time.perf_counter() - started
+    if profiler is not None:
+        profiler.stop()
     store.embedder = embedder
     chunks = summary.chunks
     result["ingest"] = {

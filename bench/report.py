@@ -95,6 +95,13 @@ def markdown_tables(results: dict) -> str:
             f"{_f(sv.get('rss_ready_mb'), 0)} | {_f(sv.get('rss_peak_mb'), 0)} | {_f(b.get('rss_mb'), 0)} | {_x(sv.get('rss_ratio'))} |"
         )
 
+    lines += ["", "CPU used by other processes on the machine while each part ran (cores of "
+              f"{results['environment']['cores']}; 0 = the machine was the bench's alone):", "",
+              "| size | ingest | retrieval | serving |", "| --- | --- | --- | --- |"]
+    for r in runs:
+        o = r.get("other_load_cores", {})
+        lines.append(f"| {size_label(r['target_chunks'])} | {_f(o.get('ingest'), 2)} | {_f(o.get('retrieval'), 2)} | {_f(o.get('serving'), 2)} |")
+
     bk = results.get("backends")
     if bk and "backends" in bk:
         lines += ["", f"### Embedding backends (bundled all-MiniLM-L6-v2; {bk['texts']} chunk texts, "

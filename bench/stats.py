@@ -74,3 +74,48 @@ def tree_rss_bytes(pid: int) -> int:
         )
     except psutil.Error:
         return 0
+
+
+class CpuWatch:
+    """How much CPU other processes used while a phase ran, in cores (0 = the machine was ours).
+
+    The machine's busy time comes from /proc/stat; this process's own (and its children's, the
+    server included) from psutil. Figures measured while others were busy are slower than the
+    hardware allows; the report shows this next to them.
+    """
+
+    def __init__(self) -> None:
+        self._start = self._snapshot()
+
+    @staticmethod
+    def _machine_busy() -> float:
+        with open("/proc/stat", encoding="ascii") as handle:
+            fields = [int(v) for v in handle.readline().split()[1:]]
+        idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+        return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+    @staticmethod
+    def _own() -> float:
+        times = os.times()
+        own = times.user + times.system + times.children_user + times.children_system
+        try:
+            import psutil
+
+            for child in psutil.Process().children(recursive=True):
+                try:
+                    cpu = child.cpu_times()
+                    own += cpu.user + cpu.system
+                except psutil.Error:
+                    pass
+        except ImportError:
+            pass
+        return own
+
+    def _snapshot(self) -> tuple[float, float, float]:
+        return time.perf_counter(), self._machine_busy(), self._own()
+
+    def other_cores(self) -> float:
+        wall0, busy0, own0 = self._start
+        wall1, busy1, own1 = self._snapshot()
+        wall = max(wall1 - wall0, 1e-9)
+        return round(max(0.0, (busy1 - busy0) - (own1 - own0)) / wall, 2)

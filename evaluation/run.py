@@ -94,6 +94,8 @@ def evaluate(answerer: Answerer, questions: list[Question], mode: str, k: int) -
                 "mrr": reciprocal_rank(top),
                 "ndcg@5": ndcg_at(top, 5, total),
                 "refused": answer.refused,
+                "answer_hit": float(not answer.refused and is_relevant(answer.answer, list(q.expected))),
+                "unverified": answer.verification is not None and not answer.verification.passed,
             }
         )
         if rank != 1:
@@ -120,7 +122,9 @@ def _averages(rows: list[dict]) -> dict:
     metrics = {"n": n}
     for key in ("hit@1", "hit@3", "hit@5", "mrr", "ndcg@5"):
         metrics[key] = round(sum(r[key] for r in rows) / n, 3) if n else None
+    metrics["answer_hit"] = round(sum(r["answer_hit"] for r in rows) / n, 3) if n else None
     metrics["wrongly_refused"] = sum(r["refused"] for r in rows)
+    metrics["unverified"] = sum(r["unverified"] for r in rows)
     return metrics
 
 
@@ -130,8 +134,9 @@ def format_report(report: dict) -> str:
         "",
         _table([("all", report)] + [(lang, m) for lang, m in report["by_language"].items()]),
         "",
-        f"unanswerable refused: {_fmt(report['refusal_accuracy'])} of {report['n_unanswerable']}; "
-        f"answerable wrongly refused: {report['wrongly_refused']}",
+        f"answers holding an expected string: {_fmt(report['answer_hit'])}; answerable wrongly refused: "
+        f"{report['wrongly_refused']}; answers failing verification: {report['unverified']}",
+        f"unanswerable refused: {_fmt(report['refusal_accuracy'])} of {report['n_unanswerable']}",
         f"latency per question: p50 {report['latency_ms_p50']} ms, p95 {report['latency_ms_p95']} ms",
     ]
     if report["misses"]:
@@ -143,13 +148,17 @@ def format_report(report: dict) -> str:
 
 
 def format_compare(reports: list[dict]) -> str:
-    header = "| mode | questions | hit@1 | hit@3 | hit@5 | MRR | nDCG@5 | unanswerable refused | p50 ms | p95 ms |"
-    lines = [header, "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    header = (
+        "| mode | questions | hit@1 | hit@3 | hit@5 | MRR | nDCG@5 | answer hit | wrongly refused "
+        "| unanswerable refused | p50 ms | p95 ms |"
+    )
+    lines = [header, "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for report in reports:
         for lang, metrics in [("all", report)] + list(report["by_language"].items()):
             lines.append(
                 f"| {report['mode']} ({lang}) | {metrics['n']} | {_fmt(metrics['hit@1'])} | {_fmt(metrics['hit@3'])} | "
                 f"{_fmt(metrics['hit@5'])} | {_fmt(metrics['mrr'])} | {_fmt(metrics['ndcg@5'])} | "
+                f"{_fmt(metrics['answer_hit'])} | {metrics['wrongly_refused']} | "
                 f"{_fmt(report['refusal_accuracy'])} | {report['latency_ms_p50']} | {report['latency_ms_p95']} |"
             )
     return "\n".join(lines)

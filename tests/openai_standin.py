@@ -1,7 +1,8 @@
 """A local stand-in for the remote LLM: speaks OpenAI chat-completions over real HTTP.
 
 Each test scripts the replies: ``server.script(Reply(...), ...)`` queues responses served in
-order (the last one repeats). Requests are recorded for assertions. Streaming (SSE) included.
+order (the last one repeats), or ``server.respond_with(fn)`` computes each reply from the request.
+Requests are recorded for assertions. Streaming (SSE) included.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import threading
 import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Callable
 
 
 @dataclass
@@ -25,6 +27,7 @@ class StandInLLM:
     def __init__(self) -> None:
         self.requests: list[dict] = []
         self._replies: list[Reply] = [Reply("")]
+        self._responder: Callable[[dict], Reply] | None = None
         self._lock = threading.Lock()
         standin = self
 
@@ -93,11 +96,19 @@ class StandInLLM:
     def _next(self, request: dict) -> Reply:
         with self._lock:
             self.requests.append(request)
+            if self._responder is not None:
+                return self._responder(request)
             return self._replies.pop(0) if len(self._replies) > 1 else self._replies[0]
 
     def script(self, *replies: Reply) -> None:
         with self._lock:
             self._replies = list(replies)
+            self._responder = None
+            self.requests.clear()
+
+    def respond_with(self, responder: Callable[[dict], Reply]) -> None:
+        with self._lock:
+            self._responder = responder
             self.requests.clear()
 
     def __enter__(self) -> "StandInLLM":

@@ -1,5 +1,7 @@
 """The HTTP API over real HTTP against ``python app.py`` (real model, real Chroma)."""
 
+import json
+
 import httpx
 import pytest
 
@@ -87,3 +89,39 @@ def test_search_bad_input(server, payload, message):
 def test_ask_mode_is_selectable_per_request(server):
     body = httpx.post(server + "/api/ask", json={"question": MAIN_QUESTION, "mode": "bm25"}, timeout=60).json()
     assert "1-2个" in body["answer"]
+
+
+def read_sse(response) -> list[tuple[str, dict]]:
+    events, kind = [], None
+    for line in response.iter_lines():
+        if line.startswith("event: "):
+            kind = line[len("event: "):]
+        elif line.startswith("data: "):
+            events.append((kind, json.loads(line[len("data: "):])))
+    return events
+
+
+def test_ask_stream_sends_query_tokens_and_the_verified_answer(server):
+    with httpx.stream("POST", server + "/api/ask/stream", json={"question": MAIN_QUESTION}, timeout=60) as response:
+        assert response.status_code == 200 and response.headers["content-type"].startswith("text/event-stream")
+        events = read_sse(response)
+    kinds = [k for k, _ in events]
+    assert kinds[0] == "query" and kinds[-1] == "answer" and "token" in kinds
+    final = events[-1][1]
+    assert "1-2个" in final["answer"] and final["verification"]["passed"] and final["citations"][0]["quote"]
+    plain = httpx.post(server + "/api/ask", json={"question": MAIN_QUESTION}, timeout=60).json()
+    assert final == plain, "the same answer on both channels"
+
+
+def test_ask_stream_rejects_bad_input_before_streaming(server):
+    response = httpx.post(server + "/api/ask/stream", json={"question": " "}, timeout=30)
+    assert response.status_code == 422 and "must not be empty" in response.json()["error"]
+
+
+def test_follow_up_over_http(server):
+    history = [
+        {"role": "user", "content": "2022年东莞R&D研发投入占GDP比重是多少？"},
+        {"role": "assistant", "content": "…4.1%…[1]"},
+    ]
+    body = httpx.post(server + "/api/ask", json={"question": "那北京呢？", "history": history}, timeout=60).json()
+    assert body["query"] == "2022年北京R&D研发投入占GDP比重是多少？" and body["refused"] is True

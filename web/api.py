@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from typing import Callable, Literal
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from answer.pipeline import Answerer, Turn
+from answer.pipeline import Answerer, StreamEvent, Turn
 from index.retrieval import RankedPassage
 from settings import RetrievalMode, Settings
 
@@ -66,14 +67,24 @@ class CitationOut(BaseModel):
     quote: str
 
 
+class VerificationOut(BaseModel):
+    passed: bool
+    citations_checked: int
+    citations_removed: int
+    sentences_dropped: int
+    unsupported_figures: list[str]
+
+
 class AskResponse(BaseModel):
     answer: str
     refused: bool
     citations: list[CitationOut]
-    query: str
+    query: str = Field(description="What was searched: the question, or its standalone rewrite.")
     mode: str
+    language: str
     notice: str | None = None
     related: list[CitationOut] = []
+    verification: VerificationOut | None = None
 
 
 class HealthResponse(BaseModel):
@@ -102,6 +113,16 @@ def _describe(errors: list[dict]) -> str:
         else:
             parts.append(f"'{where}': {error.get('msg', 'invalid value')}")
     return "; ".join(parts) or "invalid request"
+
+
+def _sse(event: StreamEvent) -> str:
+    if event.kind == "answer":
+        payload = AskResponse.model_validate(event.answer.as_dict()).model_dump()
+    elif event.kind == "query":
+        payload = {"query": event.text}
+    else:
+        payload = {"text": event.text}
+    return f"event: {event.kind}\ndata: {json.dumps(payload, ensure_ascii=False)}\n\n"
 
 
 def _hit(hit: RankedPassage, mode: str) -> SearchHit:
@@ -139,15 +160,34 @@ def create_api(settings: Settings, answerer: Answerer, counts: Callable[[], tupl
             return _error(422, f"'question' is longer than {settings.max_question_chars} characters")
         return None
 
-    @api.post("/api/ask", response_model=AskResponse, responses={422: {"description": "Invalid request"}})
-    def ask(request: AskRequest):
-        question = request.question.strip()
-        if error := question_error(question):
+    def ask_error(request: AskRequest) -> JSONResponse | None:
+        if error := question_error(request.question.strip()):
             return error
         if len(request.history) > settings.max_history_turns:
             return _error(422, f"'history' has more than {settings.max_history_turns} turns")
+        return None
+
+    @api.post("/api/ask", response_model=AskResponse, responses={422: {"description": "Invalid request"}})
+    def ask(request: AskRequest):
+        if error := ask_error(request):
+            return error
         history = [Turn(role=t.role, content=t.content) for t in request.history]
-        return answerer.ask(question, history, mode=request.mode).as_dict()
+        return answerer.ask(request.question, history, mode=request.mode).as_dict()
+
+    @api.post(
+        "/api/ask/stream",
+        response_class=StreamingResponse,
+        responses={200: {"content": {"text/event-stream": {}}}, 422: {"description": "Invalid request"}},
+    )
+    def ask_stream(request: AskRequest):
+        """Server-sent events: `query` (what is searched), `token` (provisional text as it is
+        generated), then `answer` (the verified answer, the same object /api/ask returns, which
+        replaces the provisional text)."""
+        if error := ask_error(request):
+            return error
+        history = [Turn(role=t.role, content=t.content) for t in request.history]
+        events = answerer.ask_stream(request.question, history, mode=request.mode)
+        return StreamingResponse((_sse(event) for event in events), media_type="text/event-stream")
 
     @api.post("/api/search", response_model=SearchResponse, responses={422: {"description": "Invalid request"}})
     def search(request: SearchRequest):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import logging
 from typing import Any
 
 import gradio as gr
@@ -22,14 +23,22 @@ CSS = """
 .gw-source { border-left: 3px solid #c0392b; padding: .2em .6em; margin: .4em 0; }
 .gw-source mark { background: #ffe08a; }
 .gw-related { color: #666; }
+.gw-query, .gw-notice, .gw-verification, .gw-pending { color: #666; font-size: .88em; margin-bottom: .3em; }
 """
 
 
-def render_answer(answer: Answer) -> str:
-    """The chat message: the answer, then its sources (or related passages) as escaped HTML."""
-    parts = [html.escape(answer.answer)]
+def render_answer(answer: Answer, asked: str) -> str:
+    """The chat message: what was searched (if rewritten), the answer, what verification removed,
+    then its sources (or the related passages of a refusal), all HTML-escaped."""
+    parts = []
+    if answer.query and answer.query != asked:
+        parts.append(f'<div class="gw-query">检索：{html.escape(answer.query)}</div>')
     if answer.notice:
-        parts.insert(0, f"<em>{html.escape(answer.notice)}</em><br>")
+        parts.append(f'<div class="gw-notice">{html.escape(answer.notice)}</div>')
+    parts.append(html.escape(answer.answer))
+    removed = answer.verification and (answer.verification.citations_removed + answer.verification.sentences_dropped)
+    if removed:
+        parts.append(f'<div class="gw-verification">已删去 {removed} 处无法在资料中核实的内容。</div>')
     if answer.citations:
         parts.append(_sources("来源", answer.citations, "gw-sources"))
     elif answer.related:
@@ -56,36 +65,32 @@ def _highlight(citation: Citation) -> str:
     return html.escape(text[:start]) + "<mark>" + html.escape(text[start:end]) + "</mark>" + html.escape(text[end:])
 
 
-def _history(messages: list[dict[str, Any]]) -> list[Turn]:
-    turns = []
-    for message in messages or []:
-        content = message.get("content")
-        if isinstance(content, list):  # Gradio may hand back content blocks
-            content = "".join(block.get("text", "") for block in content if isinstance(block, dict))
-        if isinstance(content, str) and message.get("role") in ("user", "assistant"):
-            turns.append(Turn(role=message["role"], content=content))
-    return turns
-
-
 def build_ui(answerer: Answerer) -> gr.Blocks:
-    def respond(question: str, messages: list[dict[str, Any]]):
+    def respond(question: str, messages: list[dict[str, Any]], turns: list[dict[str, str]]):
         question = (question or "").strip()
         if not question:
-            return messages, ""
+            yield messages, "", turns
+            return
+        history = [Turn(role=t["role"], content=t["content"]) for t in turns]
+        messages = messages + [{"role": "user", "content": question}, {"role": "assistant", "content": ""}]
+        provisional = ""
         try:
-            reply = render_answer(answerer.ask(question, _history(messages)))
+            for event in answerer.ask_stream(question, history):
+                if event.kind == "token":
+                    provisional += event.text
+                    messages[-1]["content"] = html.escape(provisional) + '<div class="gw-pending">生成中，核实后显示来源…</div>'
+                    yield messages, "", turns
+                elif event.kind == "answer" and event.answer is not None:
+                    messages[-1]["content"] = render_answer(event.answer, question)
+                    turns = turns + [{"role": "user", "content": question}, {"role": "assistant", "content": event.answer.answer}]
         except Exception:  # the UI shows a message, never a traceback; the log keeps the detail
-            import logging
-
             logging.getLogger("guanwen").exception("answering failed")
-            reply = "抱歉，回答时出现错误，请稍后再试。"
-        return messages + [
-            {"role": "user", "content": question},
-            {"role": "assistant", "content": reply},
-        ], ""
+            messages[-1]["content"] = "抱歉，回答时出现错误，请稍后再试。"
+        yield messages, "", turns
 
     with gr.Blocks(title="莞问 · 东莞未来产业问答") as demo:
         gr.Markdown("## 莞问 · 东莞未来产业问答\n根据资料库中的新闻和政策文章回答，每个答案都注明出处。")
+        turns = gr.State([])  # the plain conversation (questions and answer texts) for follow-ups
         chatbot = gr.Chatbot(label="对话", height=520, elem_id="gw-chat", sanitize_html=True, buttons=["copy"])
         with gr.Row():
             question = gr.Textbox(
@@ -97,7 +102,7 @@ def build_ui(answerer: Answerer) -> gr.Blocks:
             send = gr.Button("提问", variant="primary", scale=1, elem_id="gw-send")
         clear = gr.Button("新对话", elem_id="gw-new")
         gr.Examples(EXAMPLES, inputs=question, label="示例问题")
-        question.submit(respond, [question, chatbot], [chatbot, question])
-        send.click(respond, [question, chatbot], [chatbot, question])
-        clear.click(lambda: ([], ""), None, [chatbot, question])
+        question.submit(respond, [question, chatbot, turns], [chatbot, question, turns])
+        send.click(respond, [question, chatbot, turns], [chatbot, question, turns])
+        clear.click(lambda: ([], "", []), None, [chatbot, question, turns])
     return demo

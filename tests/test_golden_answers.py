@@ -1,0 +1,114 @@
+"""The golden set through the whole answering pipeline, on the real bundled model and index.
+
+Offline: every answerable Chinese question is answered with its expected string and passes
+verification; every unanswerable one is refused. LLM mode, with the stand-in playing a careful
+model (it quotes the passage sentence closest to the question, and translates the English
+questions as any real model would): the same refusals, at most one answerable question refused.
+"""
+
+import json
+import re
+
+import pytest
+
+from answer.llm import LLMClient
+from answer.pipeline import Answerer
+from evaluation.metrics import is_relevant
+from evaluation.run import load_questions
+from index.embedding import load_embedder
+from index.retrieval import Searcher
+from index.store import IndexStore
+from settings import Settings
+from tests.conftest import REPO
+from tests.openai_standin import Reply, StandInLLM
+
+pytestmark = pytest.mark.slow
+
+GOLDEN = load_questions(REPO / "evaluation" / "golden.jsonl")
+# What a real model's rewrite step returns for the English questions (it translates them).
+TRANSLATIONS = {
+    "q50": "2022年东莞R&D研发投入占GDP的比重是多少？",
+    "q51": "东莞2024年政府“一号文”优先支持哪些未来产业？",
+    "q52": "3月4日中国散裂中子源打靶束流功率达到多少？",
+    "q53": "王珺是谁？他认为发展未来产业不能用什么思维？",
+    "q54": "哪家松山湖企业与腾讯云签署了深度技术合作？",
+    "q55": "2023年上海三大先导产业规模达到多少？",
+    "q56": "广东计划培育的五大未来产业集群是哪些？",
+    "q65": "松狐科技有多少名员工？",
+}
+
+
+@pytest.fixture(scope="module")
+def real_store(real_storage):
+    settings = Settings(_env_file=None, storage_dir=real_storage)
+    return IndexStore(settings, load_embedder(settings))
+
+
+def build(store, settings):
+    searcher = Searcher(store, bm25_weight=settings.bm25_weight, dense_weight=settings.dense_weight)
+    return Answerer(settings, searcher, LLMClient(settings) if settings.llm_enabled else None)
+
+
+def test_offline_golden_answers(real_store):
+    bot = build(real_store, real_store.settings)
+    missed, not_refused, unverified = [], [], []
+    for q in GOLDEN:
+        if q.lang != "zh":
+            continue
+        answer = bot.ask(q.question)
+        if q.unanswerable:
+            if not answer.refused:
+                not_refused.append(q.id)
+            continue
+        if answer.refused or not is_relevant(answer.answer, list(q.expected)):
+            missed.append(q.id)
+        if not answer.verification.passed:
+            unverified.append(q.id)
+    assert (missed, not_refused, unverified) == ([], [], [])
+
+
+def careful_model(request: dict) -> Reply:
+    user = request["messages"][-1]["content"]
+    if "改写后的问题" in user:
+        question = user.rsplit("最新问题：", 1)[1].split("\n", 1)[0].strip()
+        for q in GOLDEN:
+            if q.question == question and q.id in TRANSLATIONS:
+                return Reply(TRANSLATIONS[q.id])
+        return Reply(question)
+    question = user.rsplit("</passages>", 1)[1].strip()  # with the Chinese query for an English question
+    wanted = _bigrams(question)
+    best = (0.0, 0, "")
+    for block in user.split("<passage ")[1:]:
+        number = int(block.split('id="', 1)[1].split('"', 1)[0])
+        body = block.split(">", 1)[1].split("</passage>", 1)[0]
+        for sentence in re.findall(r"[^。！？\n]+[。！？]", body):
+            score = len(_bigrams(sentence) & wanted) / (len(wanted) or 1)
+            if score > best[0]:
+                best = (score, number, sentence.strip())
+    if not best[2]:
+        return Reply("资料中没有找到相关信息。")
+    prefix = "According to the articles: " if request["messages"][0]["content"].startswith("You are") else ""
+    return Reply(f"{prefix}{best[2]}[{best[1]}]")
+
+
+def _bigrams(text: str) -> set[str]:
+    text = "".join(text.split())
+    return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
+def test_llm_mode_golden_refusals(real_store):
+    with StandInLLM() as standin:
+        standin.respond_with(careful_model)
+        settings = real_store.settings.model_copy(
+            update={"openai_api_key": "test", "openai_base_url": standin.base_url, "llm_model": "standin"}
+        )
+        bot = build(real_store, settings)
+        wrongly_refused, not_refused = [], []
+        for q in GOLDEN:
+            answer = bot.ask(q.question)
+            if q.unanswerable and not answer.refused:
+                not_refused.append(q.id)
+            if not q.unanswerable and answer.refused:
+                wrongly_refused.append(q.id)
+    assert not_refused == []
+    assert len(wrongly_refused) <= 1, wrongly_refused
