@@ -30,7 +30,7 @@ PASSAGES_READ = 5
 UBIQUITOUS_SHARE = 0.5  # a place named in half the chunks or more is the corpus's home, not an anchor
 _ASKS_TIME = re.compile(r"什么时候|何时|哪一年|哪年|几月|哪天|哪一天|日期|多久|when|what year", re.I)
 _ASKS_QUANTITY = re.compile(
-    r"几[个项家种大次成倍位名座条款所类亿万千百]|多少|多大|多高|多长|多快|比重|比例|占比|规模|金额|数量|排名|第几"
+    r"(?<!哪)几[个项家种大次成倍位名座条款所类亿万千百]|多少|多大|多高|多长|多快|比重|比例|占比|规模|金额|数量|排名|第几"
     r"|how (many|much|large|big)|what (share|percentage)",
     re.I,
 )
@@ -57,7 +57,13 @@ _MIN_SENTENCE_CHARS = 8  # 「王珺表示。」 closes a quote; it answers noth
 _CAPTION = re.compile(r"^\s*[(（].*[)）]\s*$")
 _DATE = re.compile(r"\d{4}年|\d{1,2}月|\d{1,2}日|\d{4}[-/.]\d{1,2}")
 _YEAR_OR_DATE_TOKEN = re.compile(r"^\d{4}年$|^\d{1,2}月$|^\d{1,2}日$")
-_DIGIT = re.compile(r"\d")
+# An amount: Arabic digits, or a Chinese numeral with its measure word (七部门, 三大, 两个) — but
+# not a lone 一, which is an article (走出一条…之路).
+_AMOUNT = re.compile(
+    r"\d+(?:\.\d+)?%?"
+    r"|(?:[二三四五六七八九十两百千万][一二三四五六七八九十两百千万]*|一[一二三四五六七八九十两百千万]+)"
+    r"(?:[个项家种大类点条位名部座批倍成]|亿元|万元)"
+)
 
 
 @dataclass(frozen=True)
@@ -65,7 +71,8 @@ class QuestionProfile:
     terms: frozenset[str]  # content tokens
     known: frozenset[str]  # those the corpus uses
     anchors: frozenset[str]  # tokens every evidence sentence must contain
-    wants: str | None  # "time", "quantity" or None
+    wants: str | None  # "time", "quantity", "role" or None
+    amounts: frozenset[str]  # amounts the question itself names
     unknown_share: float  # IDF share of words the corpus never uses
 
 
@@ -104,7 +111,8 @@ def profile_question(question: str, lexical: BM25Index) -> QuestionProfile:
     if wants in ("time", "quantity"):
         # A figure is about a place: 北京's share is not 东莞's.
         anchors |= _places(terms, lexical)
-    return QuestionProfile(terms, known, frozenset(anchors), wants, unknown / total if total else 1.0)
+    amounts = frozenset(m.group(0) for m in _AMOUNT.finditer(_DATE.sub("", question)))
+    return QuestionProfile(terms, known, frozenset(anchors), wants, amounts, unknown / total if total else 1.0)
 
 
 def find_evidence(
@@ -123,7 +131,7 @@ def find_evidence(
                 continue  # headings, image captions and fragments are not statements to quote
             tokens = set(tokenize(sentence))
             tokens |= {_place_key(t) for t in tokens}
-            if not profile.anchors <= tokens or not _has_wanted_figure(profile.wants, sentence):
+            if not profile.anchors <= tokens or not _has_wanted_answer(profile, sentence):
                 continue
             if profile.wants in ("time", "quantity") and _places(tokens, lexical) - _places(profile.terms, lexical):
                 continue  # the figure belongs to another place (上海's 1.6万亿元 is not 东莞's)
@@ -153,14 +161,16 @@ def coverage(query_terms: frozenset[str] | set[str], text_terms: set[str], lexic
     return sum(lexical.term_idf(t) for t in query_terms & text_terms) / total
 
 
-def _has_wanted_figure(wants: str | None, sentence: str) -> bool:
-    """Does the sentence hold the kind of answer asked for (a date, an amount, a person's role)?"""
-    if wants == "role":
+def _has_wanted_answer(profile: QuestionProfile, sentence: str) -> bool:
+    """Does the sentence hold the kind of answer asked for (a date, an amount, a person's role)?
+    An amount the question itself names (「五项计划中…多少家」) is not an answer to it."""
+    if profile.wants == "role":
         return bool(_ROLE_WORD.search(sentence))
-    if wants == "time":
+    if profile.wants == "time":
         return bool(_DATE.search(sentence))
-    if wants == "quantity":
-        return bool(_DIGIT.search(_DATE.sub("", sentence)))
+    if profile.wants == "quantity":
+        amounts = {m.group(0) for m in _AMOUNT.finditer(_DATE.sub("", sentence))}
+        return bool(amounts - profile.amounts)
     return True
 
 
