@@ -40,6 +40,10 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
+_DOCUMENT_COLUMNS = "doc_id, path, content_hash, title, metadata, chunk_count, signature"
+_CHUNK_COLUMNS = "chunk_id, doc_id, position, text, start, end, section, tokens"
+
+
 @dataclass(frozen=True)
 class DocumentRecord:
     doc_id: str
@@ -89,22 +93,11 @@ class Manifest:
 
     def documents(self) -> dict[str, DocumentRecord]:
         with self._connect() as db:
-            rows = db.execute(
-                "SELECT doc_id, path, content_hash, title, metadata, chunk_count, signature FROM documents"
-            ).fetchall()
+            rows = db.execute(f"SELECT {_DOCUMENT_COLUMNS} FROM documents").fetchall()
         return {row[0]: _document(row) for row in rows}
 
     def documents_by_id(self, doc_ids: list[str]) -> dict[str, DocumentRecord]:
-        if not doc_ids:
-            return {}
-        marks = ",".join("?" * len(doc_ids))
-        with self._connect() as db:
-            rows = db.execute(
-                "SELECT doc_id, path, content_hash, title, metadata, chunk_count, signature FROM documents "
-                f"WHERE doc_id IN ({marks})",
-                doc_ids,
-            ).fetchall()
-        return {row[0]: _document(row) for row in rows}
+        return {row[0]: _document(row) for row in self._select_in("documents", _DOCUMENT_COLUMNS, "doc_id", doc_ids)}
 
     def chunk_ids(self) -> set[str]:
         with self._connect() as db:
@@ -112,23 +105,18 @@ class Manifest:
 
     def all_chunks(self) -> list[ChunkRecord]:
         with self._connect() as db:
-            rows = db.execute(
-                "SELECT chunk_id, doc_id, position, text, start, end, section, tokens FROM chunks "
-                "ORDER BY doc_id, position"
-            ).fetchall()
+            rows = db.execute(f"SELECT {_CHUNK_COLUMNS} FROM chunks ORDER BY doc_id, position").fetchall()
         return [_chunk(row) for row in rows]
 
     def chunks_by_id(self, chunk_ids: list[str]) -> dict[str, ChunkRecord]:
-        if not chunk_ids:
-            return {}
-        marks = ",".join("?" * len(chunk_ids))
+        return {row[0]: _chunk(row) for row in self._select_in("chunks", _CHUNK_COLUMNS, "chunk_id", chunk_ids)}
+
+    def _select_in(self, table: str, columns: str, key: str, values: list[str]) -> list[tuple]:
+        if not values:
+            return []
+        marks = ",".join("?" * len(values))
         with self._connect() as db:
-            rows = db.execute(
-                "SELECT chunk_id, doc_id, position, text, start, end, section, tokens FROM chunks "
-                f"WHERE chunk_id IN ({marks})",
-                chunk_ids,
-            ).fetchall()
-        return {row[0]: _chunk(row) for row in rows}
+            return db.execute(f"SELECT {columns} FROM {table} WHERE {key} IN ({marks})", values).fetchall()
 
     def counts(self) -> tuple[int, int]:
         with self._connect() as db:
@@ -156,8 +144,7 @@ class Manifest:
         with self._connect() as db:
             db.execute("DELETE FROM chunks WHERE doc_id = ?", (document.doc_id,))
             db.execute(
-                "INSERT OR REPLACE INTO documents(doc_id, path, content_hash, title, metadata, chunk_count, signature) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT OR REPLACE INTO documents({_DOCUMENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     document.doc_id,
                     document.path,
@@ -169,8 +156,7 @@ class Manifest:
                 ),
             )
             db.executemany(
-                "INSERT INTO chunks(chunk_id, doc_id, position, text, start, end, section, tokens) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT INTO chunks({_CHUNK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (c.chunk_id, c.doc_id, c.position, c.text, c.start, c.end, c.section, " ".join(c.tokens))
                     for c in chunks
