@@ -41,12 +41,24 @@ def create_app(settings: Settings):
     import gradio as gr
 
     from web.api import create_api
-    from web.ui import CSS, build_ui
+    from web.documents import install_documents_api
+    from web.embed import install_embed
+    from web.feedback import FeedbackStore, install_feedback_api
+    from web.openai_api import install_openai_api
+    from web.origins import install_origin_policy
+    from web.ui import CSS, HEAD, build_ui
 
     answerer, store = build_answerer(settings)
     store.lexical()  # load the BM25 matrix now rather than on the first question
+    feedback = FeedbackStore(settings.feedback_path)
     api = create_api(settings, answerer, store.counts)
-    return gr.mount_gradio_app(api, build_ui(answerer), path="/", css=CSS, footer_links=["api"])
+    install_openai_api(api, settings, answerer)
+    install_documents_api(api, store.manifest)
+    install_feedback_api(api, settings, feedback)
+    install_embed(api)
+    install_origin_policy(api, settings)
+    ui = build_ui(answerer, feedback)
+    return gr.mount_gradio_app(api, ui, path="/", css=CSS, head=HEAD, footer_links=["api"])
 
 
 def serve(settings: Settings) -> None:

@@ -37,6 +37,13 @@ class Settings(BaseSettings):
     port: int = Field(7860, ge=1, le=65535, description="Port the web server listens on.")
     max_question_chars: int = Field(2000, ge=1, description="Longer questions are refused with 422.")
     max_history_turns: int = Field(50, ge=0, description="Longer histories are refused with 422.")
+    allowed_origins: str = Field(
+        "",
+        description=(
+            "Comma-separated origins (scheme://host[:port]) of other sites allowed to call /api and /v1 "
+            "from a browser (CORS) and to frame /embed and the UI (frame-ancestors); empty: same origin only."
+        ),
+    )
 
     # Embeddings
     embed_model: str = Field(
@@ -111,6 +118,34 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _origins(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        origins = []
+        for item in value.split(","):
+            origin = item.strip().rstrip("/")
+            if not origin:
+                continue
+            scheme, sep, rest = origin.partition("://")
+            if origin.lower() == "null" or "*" in origin or not sep or scheme.lower() not in ("http", "https") \
+                    or not rest or "/" in rest:
+                raise ValueError(
+                    f"GUANWEN_ALLOWED_ORIGINS: {item.strip()!r} is not an origin such as https://example.org "
+                    "(no path, no wildcard, not 'null')"
+                )
+            origins.append(f"{scheme.lower()}://{rest.lower()}")
+        return ",".join(origins)
+
+    @property
+    def allowed_origin_list(self) -> list[str]:
+        return [o for o in self.allowed_origins.split(",") if o]
+
+    @property
+    def feedback_path(self) -> Path:
+        return self.storage_dir / "feedback.jsonl"
 
     @property
     def llm_enabled(self) -> bool:

@@ -135,3 +135,26 @@ def server(real_storage):
     app = RunningApp(clean_env(GUANWEN_STORAGE_DIR=str(real_storage)), real_storage.parent / "server.log")
     yield app.url
     app.stop()
+
+
+CHROMIUM_PATH = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's Chromium through Playwright, one per test module."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM_PATH, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()

@@ -144,8 +144,13 @@ def create_api(settings: Settings, answerer: Answerer, counts: Callable[[], tupl
     api = FastAPI(title="guanwen 莞问", version="0.1.0", description="Cited answers about Dongguan's future industries.")
 
     @api.exception_handler(RequestValidationError)
-    async def _invalid(_: Request, error: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:
         errors = [{k: v for k, v in e.items() if k in ("loc", "msg", "type")} for e in error.errors()]
+        if request.url.path.startswith("/v1/"):  # OpenAI clients expect OpenAI's error shape
+            from web.openai_api import describe_validation, openai_error
+
+            message, param = describe_validation(errors)
+            return openai_error(400, message, param)
         return _error(422, _describe(errors), errors)
 
     @api.get("/healthz", response_model=HealthResponse)

@@ -1,15 +1,22 @@
-"""The Gradio chat for officials: Chinese interface, each answer followed by its sources."""
+"""The Gradio UI: the chat for officials (each answer followed by its sources, clickable [n]
+markers, feedback), the retrieval lab for developers, and the list of indexed documents."""
 
 from __future__ import annotations
 
 import html
 import logging
+import re
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
 from answer.models import Answer, Citation
 from answer.pipeline import Answerer, Turn
+from web.documents import document_details, list_documents
+from web.feedback import FeedbackRequest, FeedbackStore
+
+GOLDEN_PATH = Path(__file__).resolve().parent.parent / "evaluation" / "golden.jsonl"
 
 EXAMPLES = [
     "东莞计划培育几个规模超百亿元的未来产业集群？",
@@ -24,36 +31,83 @@ CSS = """
 .gw-source mark { background: #ffe08a; }
 .gw-related { color: #666; }
 .gw-query, .gw-notice, .gw-verification, .gw-pending { color: #666; font-size: .88em; margin-bottom: .3em; }
+.gw-meta { color: #666; font-weight: normal; font-size: .9em; }
+a.gw-cite { color: #c0392b; font-weight: 600; text-decoration: none; cursor: pointer; }
+a.gw-cite:hover { text-decoration: underline; }
+.gw-source.gw-focus { background: #fff6d6; outline: 2px solid #c0392b; }
+@media (max-width: 480px) {
+  .gradio-container { padding-left: 4px !important; padding-right: 4px !important; }
+  .gw-sources { font-size: .85em; }
+  .gw-source { padding: .15em .4em; }
+  #gw-send { min-width: 0 !important; }
+}
 """
 
+# A delegated click handler: a citation marker [n] (href="#gw-s-<message>-<n>") scrolls to its
+# source in the same answer and marks it. Gradio's sanitizer keeps class, id and href (not data-).
+HEAD = """<script>
+document.addEventListener("click", function (event) {
+  var link = event.target.closest && event.target.closest("a.gw-cite");
+  if (!link) return;
+  event.preventDefault();
+  event.stopPropagation();
+  var id = (link.getAttribute("href") || "").slice(1);
+  var source = id && document.getElementById(id);
+  if (!source) return;
+  document.querySelectorAll(".gw-source.gw-focus").forEach(function (s) { s.classList.remove("gw-focus"); });
+  source.classList.add("gw-focus");
+  source.scrollIntoView({ block: "nearest" });
+}, true);
+</script>"""
 
-def render_answer(answer: Answer, asked: str) -> str:
-    """The chat message: what was searched (if rewritten), the answer, what verification removed,
-    then its sources (or the related passages of a refusal), all HTML-escaped."""
+
+def render_answer(answer: Answer, asked: str, details: dict[str, dict[str, str]] | None = None, turn: int = 0) -> str:
+    """The chat message: what was searched (if rewritten), the answer with clickable [n] markers,
+    what verification removed, then its sources (or the related passages of a refusal) with the
+    article's date and source where known, all HTML-escaped."""
+    details = details or {}
     parts = []
     if answer.query and answer.query != asked:
         parts.append(f'<div class="gw-query">检索：{html.escape(answer.query)}</div>')
     if answer.notice:
         parts.append(f'<div class="gw-notice">{html.escape(answer.notice)}</div>')
-    parts.append(html.escape(answer.answer))
+    parts.append(_with_markers(answer.answer, {c.id for c in answer.citations}, turn))
     removed = answer.verification and (answer.verification.citations_removed + answer.verification.sentences_dropped)
     if removed:
         parts.append(f'<div class="gw-verification">已删去 {removed} 处无法在资料中核实的内容。</div>')
     if answer.citations:
-        parts.append(_sources("来源", answer.citations, "gw-sources"))
+        parts.append(_sources("来源", answer.citations, "gw-sources", details, turn))
     elif answer.related:
-        parts.append(_sources("相关段落（不足以回答问题）", answer.related, "gw-sources gw-related"))
-    return "".join(parts)
+        parts.append(_sources("相关段落（不足以回答问题）", answer.related, "gw-sources gw-related", details, turn, "r"))
+    return f'<div class="gw-answer-block">{"".join(parts)}</div>'
 
 
-def _sources(heading: str, citations: list[Citation], css: str) -> str:
-    items = "".join(
-        f'<div class="gw-source" id="gw-source-{c.id}"><strong>[{c.id}] {html.escape(c.title)}</strong>'
-        + (f" · {html.escape(c.section)}" if c.section else "")
-        + f"<br>{_highlight(c)}</div>"
-        for c in citations
-    )
-    return f'<div class="{css}"><strong>{heading}</strong>{items}</div>'
+def _with_markers(text: str, ids: set[int], turn: int) -> str:
+    def marker(match: re.Match) -> str:
+        number = int(match.group(1))
+        if number not in ids:
+            return match.group(0)
+        return f'<a class="gw-cite" href="#gw-s-{turn}-{number}">[{number}]</a>'
+
+    return re.sub(r"\[(\d+)\]", marker, html.escape(text))
+
+
+def _sources(
+    heading: str, citations: list[Citation], css: str, details: dict[str, dict[str, str]], turn: int, prefix: str = ""
+) -> str:
+    items = []
+    for c in citations:
+        meta = details.get(c.doc_id, {})
+        author = f"作者 {meta['author']}" if meta.get("author") else ""
+        about = " · ".join(v for v in (meta.get("published"), meta.get("source"), author) if v)
+        items.append(
+            f'<div class="gw-source" id="gw-s-{turn}-{prefix}{c.id}">'
+            f"<strong>[{c.id}] {html.escape(c.title)}</strong>"
+            + (f" · {html.escape(c.section)}" if c.section else "")
+            + (f' <span class="gw-meta">{html.escape(about)}</span>' if about else "")
+            + f"<br>{_highlight(c)}</div>"
+        )
+    return f'<div class="{css}"><strong>{heading}</strong>{"".join(items)}</div>'
 
 
 def _highlight(citation: Citation) -> str:
@@ -65,44 +119,204 @@ def _highlight(citation: Citation) -> str:
     return html.escape(text[:start]) + "<mark>" + html.escape(text[start:end]) + "</mark>" + html.escape(text[end:])
 
 
-def build_ui(answerer: Answerer) -> gr.Blocks:
-    def respond(question: str, messages: list[dict[str, Any]], turns: list[dict[str, str]]):
+SEARCH_COLUMNS = ["排名", "文章", "BM25 分数", "BM25 排名", "向量分数", "向量排名", "融合分数", "融合排名", "段落"]
+
+
+def search_rows(answerer: Answerer, question: str, mode: str, k: int) -> list[list[Any]]:
+    """The retrieval lab's table: ranked passages with every retriever's score and rank."""
+    question = (question or "").strip()
+    if not question:
+        return []
+    rows = []
+    for hit in answerer.searcher.search(question, mode, int(k)):
+        fused = mode == "hybrid"
+        rows.append(
+            [
+                hit.rank,
+                hit.passage.title,
+                _score(hit.bm25_score),
+                hit.bm25_rank,
+                _score(hit.dense_score),
+                hit.dense_rank,
+                _score(hit.score) if fused else None,
+                hit.rank if fused else None,
+                hit.passage.text,
+            ]
+        )
+    return rows
+
+
+def _score(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 4)
+
+
+METRIC_COLUMNS = ["模式", "问题数", "hit@1", "hit@3", "hit@5", "MRR", "nDCG@5", "答案命中", "误拒", "未通过核实", "无答案拒答率", "p50 ms", "p95 ms"]
+
+
+def golden_rows(answerer: Answerer, path: Path, mode: str, k: int) -> list[list[Any]]:
+    """The golden set run through the pipeline: one row for all questions, one per language."""
+    from evaluation.run import evaluate, load_questions
+
+    report = evaluate(answerer, load_questions(path), mode, int(k))
+    rows = []
+    for name, m in [("all", report)] + list(report["by_language"].items()):
+        rows.append(
+            [
+                f"{mode} ({name})",
+                m["n"],
+                m["hit@1"],
+                m["hit@3"],
+                m["hit@5"],
+                m["mrr"],
+                m["ndcg@5"],
+                m["answer_hit"],
+                m["wrongly_refused"],
+                m["unverified"],
+                report["refusal_accuracy"],
+                report["latency_ms_p50"],
+                report["latency_ms_p95"],
+            ]
+        )
+    return rows
+
+
+DOCUMENT_COLUMNS = ["标题", "日期", "来源", "作者", "段落数", "文件"]
+
+
+def document_rows(answerer: Answerer) -> list[list[Any]]:
+    return [
+        [d.title, d.published, d.source, d.author, d.chunks, d.doc_id]
+        for d in list_documents(answerer.searcher.store.manifest)
+    ]
+
+
+def build_ui(answerer: Answerer, feedback: FeedbackStore | None = None) -> gr.Blocks:
+    manifest = answerer.searcher.store.manifest
+    log = logging.getLogger("guanwen")
+
+    def respond(question: str, messages: list[dict[str, Any]], turns: list[dict[str, str]], records: dict):
         question = (question or "").strip()
         if not question:
-            yield messages, "", turns
+            yield messages, "", turns, records
             return
         history = [Turn(role=t["role"], content=t["content"]) for t in turns]
         messages = messages + [{"role": "user", "content": question}, {"role": "assistant", "content": ""}]
+        index = len(messages) - 1
         provisional = ""
         try:
             for event in answerer.ask_stream(question, history):
                 if event.kind == "token":
                     provisional += event.text
                     messages[-1]["content"] = html.escape(provisional) + '<div class="gw-pending">生成中，核实后显示来源…</div>'
-                    yield messages, "", turns
+                    yield messages, "", turns, records
                 elif event.kind == "answer" and event.answer is not None:
-                    messages[-1]["content"] = render_answer(event.answer, question)
-                    turns = turns + [{"role": "user", "content": question}, {"role": "assistant", "content": event.answer.answer}]
+                    answer = event.answer
+                    details = document_details(manifest, [c.doc_id for c in answer.citations + answer.related])
+                    messages[-1]["content"] = render_answer(answer, question, details, index)
+                    turns = turns + [{"role": "user", "content": question}, {"role": "assistant", "content": answer.answer}]
+                    records = {
+                        **records,
+                        index: {
+                            "question": question,
+                            "answer": answer.answer,
+                            "citations": [c.__dict__ for c in answer.citations],
+                            "query": answer.query,
+                            "refused": answer.refused,
+                        },
+                    }
         except Exception:  # the UI shows a message, never a traceback; the log keeps the detail
-            logging.getLogger("guanwen").exception("answering failed")
+            log.exception("answering failed")
             messages[-1]["content"] = "抱歉，回答时出现错误，请稍后再试。"
-        yield messages, "", turns
+        yield messages, "", turns, records
+
+    def liked(records: dict, data: gr.LikeData):
+        index = data.index if isinstance(data.index, int) else data.index[0]
+        if index not in records or data.liked not in (True, False):  # not an answer, or the rating undone
+            return gr.update(visible=False), None, "", False, ""
+        rating = "up" if data.liked is True else "down"
+        label = "👍 有帮助" if rating == "up" else "👎 没有帮助"
+        heading = f"**对这条回答的反馈：{label}**　可补充说明，然后提交。"
+        return gr.update(visible=True), {"index": index, "rating": rating}, heading, False, ""
+
+    def submit_feedback(pending: dict | None, records: dict, comment: str, wrong_source: bool):
+        if feedback is None or not pending or pending.get("index") not in records:
+            return "请先点击回答下方的 👍 或 👎。", pending
+        record = records[pending["index"]]
+        try:
+            feedback.add(
+                FeedbackRequest(
+                    question=record["question"],
+                    answer=record["answer"],
+                    rating=pending["rating"],
+                    comment=(comment or "").strip()[:4000],
+                    wrong_source=bool(wrong_source),
+                    citations=record["citations"],
+                    query=record["query"],
+                    refused=record["refused"],
+                    channel="ui",
+                )
+            )
+        except Exception:
+            log.exception("storing feedback failed")
+            return "抱歉，反馈保存失败，请稍后再试。", pending
+        return "谢谢，反馈已保存。", None
 
     with gr.Blocks(title="莞问 · 东莞未来产业问答") as demo:
         gr.Markdown("## 莞问 · 东莞未来产业问答\n根据资料库中的新闻和政策文章回答，每个答案都注明出处。")
-        turns = gr.State([])  # the plain conversation (questions and answer texts) for follow-ups
-        chatbot = gr.Chatbot(label="对话", height=520, elem_id="gw-chat", sanitize_html=True, buttons=["copy"])
-        with gr.Row():
-            question = gr.Textbox(
-                placeholder="请输入问题，例如：东莞计划培育几个规模超百亿元的未来产业集群？",
-                show_label=False,
-                scale=8,
-                elem_id="gw-question",
-            )
-            send = gr.Button("提问", variant="primary", scale=1, elem_id="gw-send")
-        clear = gr.Button("新对话", elem_id="gw-new")
-        gr.Examples(EXAMPLES, inputs=question, label="示例问题")
-        question.submit(respond, [question, chatbot, turns], [chatbot, question, turns])
-        send.click(respond, [question, chatbot, turns], [chatbot, question, turns])
-        clear.click(lambda: ([], "", []), None, [chatbot, question, turns])
+        with gr.Tabs():
+            with gr.Tab("问答", id="chat"):
+                turns = gr.State([])  # the plain conversation (questions and answer texts) for follow-ups
+                records = gr.State({})  # chat message index → what was asked and answered, for feedback
+                pending = gr.State(None)  # the answer being rated
+                chatbot = gr.Chatbot(
+                    label="对话", height=520, elem_id="gw-chat", sanitize_html=True, buttons=["copy"],
+                    feedback_options=("Like", "Dislike"),
+                )
+                with gr.Group(visible=False, elem_id="gw-feedback") as feedback_panel:
+                    feedback_heading = gr.Markdown()
+                    wrong_source = gr.Checkbox(label="来源有误（引用的段落不支持这个回答）", elem_id="gw-wrong-source")
+                    comment = gr.Textbox(label="补充说明（可选）", lines=2, max_length=4000, elem_id="gw-comment")
+                    feedback_send = gr.Button("提交反馈", elem_id="gw-feedback-send")
+                    feedback_status = gr.Markdown(elem_id="gw-feedback-status")
+                with gr.Row(equal_height=True):
+                    question = gr.Textbox(
+                        placeholder="请输入问题，例如：东莞计划培育几个规模超百亿元的未来产业集群？",
+                        show_label=False,
+                        scale=8,
+                        min_width=160,
+                        elem_id="gw-question",
+                    )
+                    send = gr.Button("提问", variant="primary", scale=1, min_width=60, elem_id="gw-send")
+                clear = gr.Button("新对话", elem_id="gw-new")
+                gr.Examples(EXAMPLES, inputs=question, label="示例问题")
+                chat_io = [question, chatbot, turns, records]
+                question.submit(respond, chat_io, [chatbot, question, turns, records])
+                send.click(respond, chat_io, [chatbot, question, turns, records])
+                clear.click(
+                    lambda: ([], "", [], {}, None, gr.update(visible=False)),
+                    None,
+                    [chatbot, question, turns, records, pending, feedback_panel],
+                )
+                chatbot.like(liked, [records], [feedback_panel, pending, feedback_heading, wrong_source, comment])
+                feedback_send.click(submit_feedback, [pending, records, comment, wrong_source], [feedback_status, pending])
+
+            with gr.Tab("检索实验室", id="lab"):
+                gr.Markdown("问题的检索结果：每个段落的 BM25、向量和融合分数与排名。")
+                with gr.Row():
+                    lab_question = gr.Textbox(label="问题", scale=4, min_width=160, elem_id="gw-lab-question")
+                    lab_mode = gr.Radio(["hybrid", "bm25", "dense"], value=answerer.settings.retrieval_mode, label="模式", elem_id="gw-lab-mode")
+                    lab_k = gr.Slider(1, 20, value=5, step=1, label="k", elem_id="gw-lab-k")
+                lab_search = gr.Button("检索", variant="primary", elem_id="gw-lab-search")
+                lab_table = gr.Dataframe(headers=SEARCH_COLUMNS, interactive=False, wrap=True, elem_id="gw-lab-results")
+                lab_golden = gr.Button("运行黄金问题集（evaluation/golden.jsonl，需要一两分钟）", elem_id="gw-lab-golden")
+                lab_metrics = gr.Dataframe(headers=METRIC_COLUMNS, interactive=False, elem_id="gw-lab-metrics")
+                lab_search.click(lambda q, m, k: search_rows(answerer, q, m, k), [lab_question, lab_mode, lab_k], lab_table)
+                lab_question.submit(lambda q, m, k: search_rows(answerer, q, m, k), [lab_question, lab_mode, lab_k], lab_table)
+                lab_golden.click(lambda m, k: golden_rows(answerer, GOLDEN_PATH, m, k), [lab_mode, lab_k], lab_metrics)
+
+            with gr.Tab("文档", id="documents") as documents_tab:
+                gr.Markdown("资料库中已索引的文章。")
+                documents = gr.Dataframe(headers=DOCUMENT_COLUMNS, interactive=False, wrap=True, elem_id="gw-documents")
+                documents_tab.select(lambda: document_rows(answerer), None, documents)
+        demo.load(lambda: document_rows(answerer), None, documents)
     return demo

@@ -1,0 +1,94 @@
+"""Web pieces without servers: origin settings, the feedback store, the UI's rendering and tables."""
+
+import json
+import threading
+
+import pytest
+from pydantic import ValidationError
+
+from answer.models import Answer, Citation
+from tests.conftest import make_settings
+from web.feedback import FeedbackRequest, FeedbackStore, golden_row
+from web.origins import frame_ancestors
+from web.ui import golden_rows, render_answer, search_rows
+
+
+def test_allowed_origins_are_parsed_and_normalised(tmp_path):
+    settings = make_settings(tmp_path, allowed_origins=" https://Example.org/ , http://127.0.0.1:8080,")
+    assert settings.allowed_origin_list == ["https://example.org", "http://127.0.0.1:8080"]
+    assert frame_ancestors(settings) == "frame-ancestors 'self' https://example.org http://127.0.0.1:8080"
+    assert make_settings(tmp_path).allowed_origin_list == []
+
+
+@pytest.mark.parametrize("value", ["null", "*", "https://*.example.org", "example.org", "https://example.org/path", "ftp://x.org"])
+def test_unusable_origins_are_refused_with_a_message(tmp_path, value):
+    with pytest.raises(ValidationError) as caught:
+        make_settings(tmp_path, allowed_origins=value)
+    assert "GUANWEN_ALLOWED_ORIGINS" in str(caught.value)
+
+
+def test_feedback_appends_whole_lines_from_many_threads(tmp_path):
+    store = FeedbackStore(tmp_path / "storage" / "feedback.jsonl")
+
+    def write(n):
+        for i in range(25):
+            store.add(FeedbackRequest(question=f"问题{n}-{i}？" + "长" * 500, answer="回答", rating="down", comment="x"))
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    lines = (tmp_path / "storage" / "feedback.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 200 and all(json.loads(line)["rating"] == "down" for line in lines)
+    assert len(store.records()) == 200
+
+
+def test_a_torn_last_line_is_skipped(tmp_path):
+    store = FeedbackStore(tmp_path / "feedback.jsonl")
+    store.add(FeedbackRequest(question="q？", answer="a", rating="up"))
+    with open(tmp_path / "feedback.jsonl", "a", encoding="utf-8") as f:
+        f.write('{"feedback_id": "torn", "quest')
+    assert [r["question"] for r in store.records()] == ["q？"]
+
+
+def test_export_row_has_the_golden_set_fields(tmp_path):
+    store = FeedbackStore(tmp_path / "feedback.jsonl")
+    record = store.add(FeedbackRequest(question="q？", answer="a[1]", rating="down", comment="wrong", wrong_source=True))
+    row = golden_row(record)
+    assert row["id"] == f"fb-{record['feedback_id']}"
+    assert row["expected"] == [] and row["unanswerable"] is False
+    assert row["comment"] == "wrong" and row["wrong_source"] is True and row["rating"] == "down"
+
+
+def test_rendered_answer_escapes_text_and_links_markers_to_sources():
+    citation = Citation(id=1, doc_id="d.txt", title="<b>标题</b>", text="前文。<script>x</script>引文。", quote="<script>x</script>引文。")
+    answer = Answer(answer="<img src=x>引文。[1][7]", refused=False, citations=[citation], query="q")
+    html = render_answer(answer, "q", {"d.txt": {"published": "2024-03-05", "source": "东莞日报", "author": ""}}, turn=3)
+    assert "<img" not in html and "<script>" not in html and "<b>" not in html
+    assert '<a class="gw-cite" href="#gw-s-3-1">[1]</a>' in html and "[7]" in html and "#gw-s-3-7" not in html
+    assert 'id="gw-s-3-1"' in html and "2024-03-05 · 东莞日报" in html
+    assert "<mark>&lt;script&gt;x&lt;/script&gt;引文。</mark>" in html
+
+
+def test_lab_tables(fake_settings, fake_store, tmp_path):
+    from answer.pipeline import Answerer
+    from index.retrieval import Searcher
+
+    searcher = Searcher(fake_store, bm25_weight=fake_settings.bm25_weight, dense_weight=fake_settings.dense_weight)
+    answerer = Answerer(fake_settings, searcher, None)
+    rows = search_rows(answerer, "东莞计划培育几个规模超百亿元的未来产业集群？", "hybrid", 3)
+    assert [r[0] for r in rows] == [1, 2, 3] and rows[0][3] is not None and rows[0][7] == 1
+    bm25 = search_rows(answerer, "散裂中子源", "bm25", 2)
+    assert all(r[5] is None and r[6] is None for r in bm25)
+    assert search_rows(answerer, "  ", "hybrid", 3) == []
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(
+        json.dumps({"id": "a", "question": "东莞计划培育几个规模超百亿元的未来产业集群？", "expected": ["1-2个", "1—2个"]}, ensure_ascii=False)
+        + "\n"
+        + json.dumps({"id": "b", "question": "明天北京的天气怎么样？", "unanswerable": True}, ensure_ascii=False)
+        + "\n",
+        encoding="utf-8",
+    )
+    metrics = golden_rows(answerer, questions, "hybrid", 5)
+    assert metrics[0][0] == "hybrid (all)" and metrics[0][1] == 1 and metrics[0][10] == 1.0
