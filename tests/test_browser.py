@@ -6,30 +6,9 @@ from tests.conftest import MAIN_QUESTION, OUTPUT_DIR
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-def test_asking_in_the_browser_shows_the_answer_and_its_source(server, browser):
-    page = browser.new_page(viewport={"width": 1200, "height": 1000})
+def test_asking_in_the_browser_shows_the_answer_and_its_source(server, chromium):
+    page = chromium.new_page(viewport={"width": 1200, "height": 1000})
     page.goto(server + "/", wait_until="load")
     page.locator("#gw-question textarea").fill(MAIN_QUESTION)
     page.locator("#gw-send").click()
@@ -45,8 +24,8 @@ def test_asking_in_the_browser_shows_the_answer_and_its_source(server, browser):
     page.close()
 
 
-def test_a_follow_up_in_the_browser_shows_what_was_searched(server, browser):
-    page = browser.new_page(viewport={"width": 1200, "height": 1000})
+def test_a_follow_up_in_the_browser_shows_what_was_searched(server, chromium):
+    page = chromium.new_page(viewport={"width": 1200, "height": 1000})
     page.goto(server + "/", wait_until="load")
     ask = page.locator("#gw-question textarea")
     ask.fill("2022年东莞R&D研发投入占GDP比重是多少？")
