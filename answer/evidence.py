@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from index.lexical import BM25Index
 from index.retrieval import RankedPassage
-from index.tokenize import place_words, tokenize
+from index.tokenize import place_words, token_set, tokenize
 from ingest.chunking import split_sentences
 from settings import Settings
 
@@ -129,7 +129,7 @@ def find_evidence(
             sentence = text[span.start : span.end]
             if sentence == ranked.passage.section or _CAPTION.match(sentence) or len(sentence) < _MIN_SENTENCE_CHARS:
                 continue  # headings, image captions and fragments are not statements to quote
-            tokens = set(tokenize(sentence))
+            tokens = set(token_set(sentence))
             tokens |= {_place_key(t) for t in tokens}
             if not profile.anchors <= tokens or not _has_wanted_answer(profile, sentence):
                 continue

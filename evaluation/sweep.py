@@ -31,12 +31,14 @@ def tokenizer_variant(**flags: bool):
     for name, value in flags.items():
         setattr(tokenizer, name, value)
     tokenizer._segmenter.cache_clear()
+    tokenizer.token_set.cache_clear()
     try:
         yield
     finally:
         for name, value in saved.items():
             setattr(tokenizer, name, value)
         tokenizer._segmenter.cache_clear()
+        tokenizer.token_set.cache_clear()
 
 
 def build(base, embedder, folder: Path, **overrides) -> IndexStore:

@@ -88,12 +88,21 @@ class Searcher:
         self.bm25_weight = bm25_weight
         self.dense_weight = dense_weight
         self.fusion = fusion
+        # Built once per depth: the dense one wraps a llama-index VectorStoreIndex, costly to make
+        # for every question.
+        self._retrievers: dict[int, tuple[BM25Retriever, DenseRetriever]] = {}
+
+    def _retrievers_for(self, depth: int) -> tuple[BM25Retriever, DenseRetriever]:
+        if depth not in self._retrievers:
+            self._retrievers[depth] = (BM25Retriever(self.store, depth), DenseRetriever(self.store, depth))
+        return self._retrievers[depth]
 
     def search(self, question: str, mode: RetrievalMode, k: int) -> list[RankedPassage]:
         depth = max(3 * k, 30)  # fuse over more candidates than are returned
+        bm25_retriever, dense_retriever = self._retrievers_for(depth)
         bundle = QueryBundle(query_str=question)
-        bm25 = BM25Retriever(self.store, depth).retrieve(bundle) if mode in ("bm25", "hybrid") else []
-        dense = DenseRetriever(self.store, depth).retrieve(bundle) if mode in ("dense", "hybrid") else []
+        bm25 = bm25_retriever.retrieve(bundle) if mode in ("bm25", "hybrid") else []
+        dense = dense_retriever.retrieve(bundle) if mode in ("dense", "hybrid") else []
 
         rows: dict[str, RankedPassage] = {}
         for rank, hit in enumerate(bm25, 1):

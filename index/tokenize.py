@@ -85,6 +85,13 @@ def normalize(text: str) -> str:
     return _DASHES.sub("-", text)
 
 
+@lru_cache(maxsize=65536)
+def token_set(text: str) -> frozenset[str]:
+    """The distinct tokens of ``text``, cached: answering looks at the same sentences again and
+    again, and jieba is the costly part of it."""
+    return frozenset(tokenize(text))
+
+
 def tokenize(text: str) -> list[str]:
     """Lexical tokens of ``text``, in order, duplicates kept (BM25 counts them)."""
     tokens: list[str] = []
