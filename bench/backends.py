@@ -163,6 +163,7 @@ def _golden(embedder, work: Path, name: str) -> dict:
         out[mode] = {
             "hit@1": report["hit@1"], "hit@5": report["hit@5"], "mrr": report["mrr"],
             "zh_hit@1": zh.get("hit@1"), "zh_mrr": zh.get("mrr"),
+            "refusal_accuracy": report.get("refusal_accuracy"), "wrongly_refused": report.get("wrongly_refused"),
         }
     return out
 

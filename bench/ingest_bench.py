@@ -100,6 +100,9 @@ def run_ingest(settings: Settings, embedder, corpus_folder: Path, *, encode_samp
     if len(texts) > encode_sample:
         texts = random.Random(seed).sample(texts, encode_sample)
     model = embedder._model
+    from bench.stats import CpuWatch
+
+    watch = CpuWatch()
     started = time.perf_counter()
     model.encode(texts, batch_size=settings.embed_batch_size, normalize_embeddings=True, show_progress_bar=False)
     encode_seconds = time.perf_counter() - started
@@ -109,6 +112,7 @@ def run_ingest(settings: Settings, embedder, corpus_folder: Path, *, encode_samp
         "seconds": round(encode_seconds, 3),
         "chunks_per_s": round(encode_rate, 2),
         "batch_size": settings.embed_batch_size,
+        "other_load_cores": watch.other_cores(),
     }
     result["ingest"]["share_of_encode_rate"] = round(result["ingest"]["chunks_per_s"] / encode_rate, 3)
     result["ingest"]["embed_chunks_per_s_inside_ingest"] = round(chunks / max(embed.seconds, 1e-9), 2)

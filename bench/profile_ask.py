@@ -4,8 +4,9 @@
 
 Two views of the same path:
 
-- pyinstrument, in process: the app from ``app.create_app`` behind FastAPI's TestClient, one
-  request at a time (where the time of one request goes);
+- pyinstrument, in process: ``Answerer.ask`` as built by ``app.build_answerer``, which is what the
+  /api/ask handler calls, one question at a time (where the time of one request goes; FastAPI's
+  TestClient would run the app on another thread, out of pyinstrument's sight);
 - py-spy, on the real server (``python app.py``) under 20 concurrent clients (where the time goes
   when the server is loaded: queueing, thread pool, the GIL). Skipped if py-spy is not installed.
 """
@@ -70,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--out", type=Path, default=REPO / "bench-results" / "profiles")
     parser.add_argument("--spy-seconds", type=float, default=15)
+    parser.add_argument("--no-spy", action="store_true", help="skip the py-spy run on the live server")
     args = parser.parse_args(argv)
     for key in [k for k in os.environ if k.startswith(("GUANWEN_", "OPENAI_"))]:
         del os.environ[key]
@@ -77,22 +79,21 @@ def main(argv: list[str] | None = None) -> int:
     questions = _questions(args.requests)
     label = args.storage.parent.name
 
-    from fastapi.testclient import TestClient
     from pyinstrument import Profiler
 
     import app as guanwen_app
     from settings import Settings
 
     settings = Settings(_env_file=None, storage_dir=args.storage, corpus_dir=args.storage.parent / "corpus", embed_model="bundled")
-    client = TestClient(guanwen_app.create_app(settings))
+    answerer, store = guanwen_app.build_answerer(settings)
+    store.lexical()
     for question in questions[:10]:
-        client.post("/api/ask", json={"question": question})
+        answerer.ask(question)
     profiler = Profiler(interval=0.001)
     profiler.start()
     started = time.perf_counter()
     for question in questions:
-        response = client.post("/api/ask", json={"question": question})
-        assert response.status_code == 200, response.text
+        answerer.ask(question)
     seconds = time.perf_counter() - started
     profiler.stop()
     (args.out / f"ask-{label}.txt").write_text(profiler.output_text(unicode=True, color=False), encoding="utf-8")
@@ -101,6 +102,8 @@ def main(argv: list[str] | None = None) -> int:
           f"profile: {args.out / f'ask-{label}.txt'}")
 
     spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    if args.no_spy:
+        return 0
     if not Path(spy).exists():
         print("py-spy not installed: server profile skipped")
         return 0

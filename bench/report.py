@@ -27,8 +27,8 @@ def markdown_tables(results: dict) -> str:
     lines += ["### Ingest (chunks/s against raw `SentenceTransformer.encode` of the same texts)", "",
               "| size | documents | chunks | ingest s | ingest chunks/s | raw encode chunks/s | share of encode | "
               "embed s | write s (manifest) | BM25 rebuild s | read/clean/chunk/tokenize s | re-ingest unchanged s | "
-              "hash-only floor s |",
-              "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+              "hash-only floor s | other load, ingest / encode (cores) |",
+              "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in runs:
         i, e, g = r.get("ingest", {}), r.get("raw_encode", {}), r.get("reingest", {})
         s = i.get("stages_s", {})
@@ -37,7 +37,8 @@ def markdown_tables(results: dict) -> str:
             f"{_f(i.get('chunks_per_s'))} | {_f(e.get('chunks_per_s'))} ({e.get('texts')} texts) | "
             f"{_f(i.get('share_of_encode_rate'), 2)} | {_f(s.get('embed'))} | {_f(s.get('vector_and_manifest_write'))} "
             f"({_f(s.get('of_which_manifest'))}) | {_f(s.get('bm25_rebuild'))} | {_f(s.get('read_clean_chunk_tokenize_dedup'))} | "
-            f"{_f(g.get('seconds'), 2)} | {_f(g.get('floor_hash_files_s'), 2)} |"
+            f"{_f(g.get('seconds'), 2)} | {_f(g.get('floor_hash_files_s'), 2)} | "
+            f"{_f(r.get('other_load_cores', {}).get('ingest'), 2)} / {_f(e.get('other_load_cores'), 2)} |"
         )
 
     lines += ["", "### Retrieval (ms, `Searcher.search`, k=10, against the floor in the same run)", "",
@@ -107,8 +108,8 @@ def markdown_tables(results: dict) -> str:
         lines += ["", f"### Embedding backends (bundled all-MiniLM-L6-v2; {bk['texts']} chunk texts, "
                       f"{bk['questions']} one-at-a-time queries; golden set on the seed article, k=5)", "",
                   "| backend | file MB | passages/s | ÷ torch | query p50 ms | query speed-up | cosine to torch (mean / min) | "
-                  "dense hit@1 | dense MRR | hybrid zh hit@1 | hybrid zh MRR |",
-                  "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+                  "dense hit@1 | dense MRR | hybrid zh hit@1 | hybrid zh MRR | hybrid unanswerable refused | hybrid wrongly refused |",
+                  "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
         for name, b in bk["backends"].items():
             cos = b.get("cosine_to_torch")
             g = b.get("golden", {})
@@ -117,7 +118,8 @@ def markdown_tables(results: dict) -> str:
                 f"| {name} | {bk.get('file_mb', {}).get(name if name != 'torch' else 'torch (safetensors)')} | "
                 f"{_f(b['passages_per_s'])} | {_x(b['speed_ratio_passages'])} | {_f(b['query']['p50_ms'], 2)} | "
                 f"{_x(b['speed_ratio_query_p50'])} | {(str(cos['mean']) + ' / ' + str(cos['min'])) if cos else '1 (reference)'} | "
-                f"{_f(d.get('hit@1'), 3)} | {_f(d.get('mrr'), 3)} | {_f(h.get('zh_hit@1'), 3)} | {_f(h.get('zh_mrr'), 3)} |"
+                f"{_f(d.get('hit@1'), 3)} | {_f(d.get('mrr'), 3)} | {_f(h.get('zh_hit@1'), 3)} | {_f(h.get('zh_mrr'), 3)} | "
+                f"{_f(h.get('refusal_accuracy'), 3)} | {_f(h.get('wrongly_refused'))} |"
             )
         st = bk.get("sentence_transformers_export", {})
         lines += ["", "sentence-transformers' own ONNX export: "
@@ -214,7 +216,8 @@ def write(results: dict, out: Path) -> dict[str, Path]:
     md = [
         "# guanwen benchmark", "",
         f"{env['when']} · commit {env['commit']} · {env['cpu']} ({env['cores']} cores) · Python {env['python']} · "
-        f"sizes {', '.join(size_label(r['target_chunks']) for r in results['sizes'])} · {results['elapsed_s']:.0f} s in all", "",
+        f"sizes {', '.join(size_label(r['target_chunks']) for r in results['sizes'])} · {results['elapsed_s']:.0f} s in all · "
+        f"model load {results.get('model_load_s')} s", "",
         f"Command: `{env['command']}`", "",
         "## Targets (issue 7)", "", targets_table(results["targets"]), "",
         "## Figures", "", markdown_tables(results), "",

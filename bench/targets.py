@@ -84,9 +84,18 @@ def judge(results: dict) -> list[dict]:
     shares = [(c, s) for c, s in shares if s is not None]
     if shares:
         chunks, worst = min(shares, key=lambda x: x[1])
+        note = ", ".join(f"{size_label(c)}: {s:.2f}" for c, s in shares)
+        # torch's two threads slow down far more than proportionally when another process takes a
+        # core, so the ratio means something only when both phases saw the same load.
+        uneven = []
+        for r in results["sizes"]:
+            a, b = _get(r, "other_load_cores", "ingest"), _get(r, "raw_encode", "other_load_cores")
+            if a is not None and b is not None and abs(a - b) > 0.25:
+                uneven.append(f"{size_label(r['target_chunks'])}: other load {a} cores during ingest, {b} during the encode floor")
+        if uneven:
+            note += "; not comparable (" + "; ".join(uneven) + ")"
         rows.append(_judge("ingest ≥ 80% of raw encode rate", worst, 0.8, at_most=False, unit="",
-                           where=f"worst size ({size_label(chunks)})",
-                           note=", ".join(f"{size_label(c)}: {s:.2f}" for c, s in shares)))
+                           where=f"worst size ({size_label(chunks)})", note=note))
     else:
         rows.append(_judge("ingest ≥ 80% of raw encode rate", None, 0.8, at_most=False))
 
@@ -102,7 +111,7 @@ def judge(results: dict) -> list[dict]:
         estimate = round(per_doc * REINGEST_DOCUMENTS / 1000, 2) if per_doc else None
         row = _judge("re-ingest unchanged, 10k documents ≤ 10 s", estimate, 10, unit=" s",
                      where=f"extrapolated from {_get(largest, 'ingest', 'documents')} documents",
-                     note="linear extrapolation; run the 100k size for the measured figure")
+                     note="linear extrapolation, fixed costs included (it overstates from a small corpus); run the 100k size for the measured figure")
         if row["status"] != "not measured":
             row["status"] += " (extrapolated)"
         rows.append(row)
