@@ -13,7 +13,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import index.tokenize as tokenizer
-from answer.llm import LLMClient
 from answer.pipeline import Answerer
 from evaluation.run import evaluate, load_questions
 from index.embedding import load_embedder

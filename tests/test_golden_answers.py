@@ -6,7 +6,6 @@ model (it quotes the passage sentence closest to the question, and translates th
 questions as any real model would): the same refusals, at most one answerable question refused.
 """
 
-import json
 import re
 
 import pytest

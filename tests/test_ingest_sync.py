@@ -1,7 +1,6 @@
 """Ingest mirrors the corpus folder (fake embedder, real Chroma, real SQLite)."""
 
 import json
-import shutil
 
 import pytest
 
@@ -10,7 +9,7 @@ from index.store import IndexStore
 from index import vector_store
 from ingest.__main__ import main as ingest_main
 from ingest.sync import IngestError, ingest_lock, sync
-from tests.conftest import SEED_ARTICLE, make_settings
+from tests.conftest import make_settings
 
 
 def open_store(settings):

@@ -1,6 +1,5 @@
 """LLM mode against the stand-in server: each scripted misbehaviour comes out as specified."""
 
-import json
 import shutil
 
 import pytest

@@ -20,7 +20,7 @@ import time
 import uuid
 from typing import Any, Iterator, Literal
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
