@@ -28,6 +28,7 @@ def build_answerer(settings: Settings):
 
     try:
         store = IndexStore(settings, load_embedder(settings))
+        store.embedder.dimension  # load the model now: a broken one fails here, not mid-question
     except (VectorStoreError, EmbeddingModelError) as error:
         raise StartupError(str(error)) from error
     searcher = Searcher(

@@ -206,7 +206,7 @@ def run_backends(texts: list[str], questions: list[str], *, batch_size: int = 32
             results[name]["cosine_to_torch"] = {"mean": round(float(cosine.mean()), 4), "min": round(float(cosine.min()), 4)}
         for name, encoder in encoders.items():
             embedder = SentenceTransformerEmbedding(
-                encoder, model_name=f"bench:{name}", query_prefix="", passage_prefix="", batch_size=batch_size
+                lambda encoder=encoder: encoder, model_name=f"bench:{name}", query_prefix="", passage_prefix="", batch_size=batch_size
             )
             try:
                 results[name]["golden"] = _golden(embedder, work, name)

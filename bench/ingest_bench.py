@@ -99,7 +99,7 @@ def run_ingest(settings: Settings, embedder, corpus_folder: Path, *, encode_samp
     texts = [c.text for c in store.manifest.all_chunks()]
     if len(texts) > encode_sample:
         texts = random.Random(seed).sample(texts, encode_sample)
-    model = embedder._model
+    model = embedder.model()
     from bench.stats import CpuWatch
 
     watch = CpuWatch()

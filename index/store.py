@@ -44,7 +44,7 @@ class IndexStore:
             self.client,
             self.settings.collection,
             model_id=self.embedder.model_name,
-            dimension=self.embedder.dimension,
+            dimension=lambda: self.embedder.dimension,
             create=True,
         )
 

@@ -6,7 +6,7 @@ model is refused instead of silently returning nonsense.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import chromadb
 from chromadb.config import Settings as ChromaSettings
@@ -40,29 +40,34 @@ def open_client(settings: Settings) -> Any:
         raise VectorStoreError(f"cannot open {where}: {error}") from error
 
 
-def open_collection(client: Any, name: str, model_id: str, dimension: int, *, create: bool) -> Any | None:
-    """The collection, checked against the configured model. ``None`` if absent and not creating."""
+def open_collection(
+    client: Any, name: str, model_id: str, dimension: Callable[[], int], *, create: bool
+) -> Any | None:
+    """The collection, checked against the configured model. ``None`` if absent and not creating.
+
+    ``dimension`` is only called to create a collection: asking for it may load the model.
+    """
     try:
         existing = {c.name if hasattr(c, "name") else str(c) for c in client.list_collections()}
+    except Exception as error:
+        raise VectorStoreError(f"cannot use Chroma collection {name!r}: {error}") from error
+    if name not in existing:
+        if not create:
+            return None
+        metadata = {"embed_model": model_id, "embed_dim": dimension()}  # may fail to load the model: its own error
+    try:
         if name not in existing:
-            if not create:
-                return None
             return client.create_collection(
-                name,
-                configuration={"hnsw": {"space": "cosine"}},
-                metadata={"embed_model": model_id, "embed_dim": dimension},
-                embedding_function=None,
+                name, configuration={"hnsw": {"space": "cosine"}}, metadata=metadata, embedding_function=None
             )
         collection = client.get_collection(name, embedding_function=None)
     except Exception as error:
         raise VectorStoreError(f"cannot use Chroma collection {name!r}: {error}") from error
     built_with = (collection.metadata or {}).get("embed_model")
-    built_dim = (collection.metadata or {}).get("embed_dim")
-    if built_with != model_id or built_dim != dimension:
+    if built_with != model_id:  # the same model always gives the same dimension
         raise ModelMismatchError(
-            f"the index was built with embedding model {built_with!r} (dimension {built_dim}), but "
-            f"GUANWEN_EMBED_MODEL is now {model_id!r} (dimension {dimension}). Re-ingest to rebuild "
-            "the index with the new model: .venv/bin/python -m ingest"
+            f"the index was built with embedding model {built_with!r}, but GUANWEN_EMBED_MODEL is now "
+            f"{model_id!r}. Re-ingest to rebuild the index with the new model: .venv/bin/python -m ingest"
         )
     return collection
 
