@@ -134,7 +134,10 @@ class Answerer:
 
     @staticmethod
     def _generation_question(prepared: _Prepared) -> str:
-        # The model answers the standalone question, in the language the user asked in.
-        if prepared.query == prepared.question or prepared.language == "en":
-            return prepared.question if prepared.query == prepared.question else f"{prepared.question}\n({prepared.query})"
+        # The model answers the standalone question, in the language the user asked in: an English
+        # question keeps its wording, with the Chinese search query beside it.
+        if prepared.query == prepared.question:
+            return prepared.question
+        if prepared.language == "en":
+            return f"{prepared.question}\n({prepared.query})"
         return prepared.query
