@@ -54,6 +54,18 @@ class Settings(BaseSettings):
             "embedder for fast tests)."
         ),
     )
+    embed_backend: Literal["torch", "onnx", "onnx-int8"] = Field(
+        "onnx-int8",
+        description=(
+            "How the model runs: 'torch' (sentence-transformers), 'onnx' (the same model exported to ONNX, "
+            "on onnxruntime) or 'onnx-int8' (that export with int8 weights). The export is made offline on "
+            "first use and kept in the model cache dir. Changing it means re-ingesting, like changing the model. "
+            "int8 is the default, chosen by measurement (docs/performance.md)."
+        ),
+    )
+    model_cache_dir: Path | None = Field(
+        None, description="Where exported ONNX models are kept and reused; default STORAGE_DIR/models."
+    )
     embed_batch_size: int = Field(32, ge=1, description="Texts per embedding batch.")
     embed_query_prefix: str | None = Field(
         None, description="Instruction put before queries; default chosen from the model name."
@@ -154,6 +166,10 @@ class Settings(BaseSettings):
     @property
     def chroma_dir(self) -> Path:
         return self.storage_dir / "chroma"
+
+    @property
+    def onnx_cache_dir(self) -> Path:
+        return self.model_cache_dir or self.storage_dir / "models"
 
     @property
     def manifest_path(self) -> Path:

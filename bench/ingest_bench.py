@@ -1,7 +1,8 @@
 """Ingest end to end (ingest.sync.sync, real IndexStore, real model) against raw model.encode.
 
-The floor is SentenceTransformer.encode on the very chunk texts the ingest embedded, with the
-same batch size and normalisation: what the hardware does for the embedding alone. The ratio
+The floor is the embedding model's own encode (torch or onnxruntime, as the backend setting says)
+on the very chunk texts the ingest embedded, with the same batch size and normalisation: what the
+hardware does for the embedding alone. The ratio
 ingest chunks/s ÷ encode chunks/s is the share of the floor the pipeline reaches.
 The ingest is also split into stages by wrapping the store's methods in timers (no code in
 index/ or ingest/ is changed): embedding, vector + manifest writes, the BM25 rebuild, and the

@@ -24,7 +24,7 @@ def markdown_tables(results: dict) -> str:
     runs = results["sizes"]
     lines: list[str] = []
 
-    lines += ["### Ingest (chunks/s against raw `SentenceTransformer.encode` of the same texts)", "",
+    lines += ["### Ingest (chunks/s against the raw encode of the same texts, same backend)", "",
               "| size | documents | chunks | ingest s | ingest chunks/s | raw encode chunks/s | share of encode | "
               "embed s | write s (manifest) | BM25 rebuild s | read/clean/chunk/tokenize s | re-ingest unchanged s | "
               "hash-only floor s | other load, ingest / encode (cores) |",

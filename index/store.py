@@ -46,6 +46,7 @@ class IndexStore:
             model_id=self.embedder.model_name,
             dimension=lambda: self.embedder.dimension,
             create=True,
+            backend=self.embedder.backend,
         )
 
     # --- reading ------------------------------------------------------------------------------

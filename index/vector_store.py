@@ -1,7 +1,7 @@
 """The Chroma collection that holds chunk vectors (embedded PersistentClient or a server).
 
-The collection records which embedding model and dimension built it, so a query with another
-model is refused instead of silently returning nonsense.
+The collection records which embedding model, backend and dimension built it, so a query with
+another model or backend is refused instead of silently returning nonsense.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ class VectorStoreError(RuntimeError):
 
 
 class ModelMismatchError(VectorStoreError):
-    """The index was built with another embedding model than the one configured."""
+    """The index was built with another embedding model (or backend) than the one configured."""
 
 
 def open_client(settings: Settings) -> Any:
@@ -41,7 +41,7 @@ def open_client(settings: Settings) -> Any:
 
 
 def open_collection(
-    client: Any, name: str, model_id: str, dimension: Callable[[], int], *, create: bool
+    client: Any, name: str, model_id: str, dimension: Callable[[], int], *, create: bool, backend: str = "torch"
 ) -> Any | None:
     """The collection, checked against the configured model. ``None`` if absent and not creating.
 
@@ -54,7 +54,8 @@ def open_collection(
     if name not in existing:
         if not create:
             return None
-        metadata = {"embed_model": model_id, "embed_dim": dimension()}  # may fail to load the model: its own error
+        # dimension() may fail to load the model: its own error
+        metadata = {"embed_model": model_id, "embed_backend": backend, "embed_dim": dimension()}
     try:
         if name not in existing:
             return client.create_collection(
@@ -68,6 +69,13 @@ def open_collection(
         raise ModelMismatchError(
             f"the index was built with embedding model {built_with!r}, but GUANWEN_EMBED_MODEL is now "
             f"{model_id!r}. Re-ingest to rebuild the index with the new model: .venv/bin/python -m ingest"
+        )
+    # int8 vectors are close to torch's (cosine ~0.985), not equal: mixing them would skew the ranking.
+    built_on = (collection.metadata or {}).get("embed_backend", "torch")  # indexes from before backends: torch
+    if built_on != backend:
+        raise ModelMismatchError(
+            f"the index was built with embedding backend {built_on!r}, but GUANWEN_EMBED_BACKEND is now "
+            f"{backend!r}. Re-ingest to rebuild the index with the new backend: .venv/bin/python -m ingest"
         )
     return collection
 
