@@ -39,6 +39,8 @@ def server_env(settings_env: dict[str, str], port: int) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GUANWEN_", "OPENAI_"))}
     env.update(settings_env)
     env.update(GUANWEN_PORT=str(port), GUANWEN_HOST="127.0.0.1", HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
+    # Every bench client shares one loopback address: the per-client rate limit would measure itself.
+    env["GUANWEN_RATE_LIMIT_PER_MINUTE"] = "0"
     return env
 
 

@@ -1,0 +1,177 @@
+"""Limits that keep one client, or a crowd, from taking the server down (docs/security.md):
+
+- ``BodyLimitMiddleware``: request bodies over ``max_body_kb`` get 413 before any handler reads them.
+- ``RateLimitMiddleware``: a token bucket per client (its user or token name when authenticated,
+  else its address) on the API and the UI's event endpoints; an empty bucket gets 429 with
+  Retry-After.
+- ``AdmissionMiddleware``: at most ``max_concurrent_answers`` answers are worked on at once; up
+  to ``max_queued_answers`` more wait (as coroutines, holding no thread) for up to
+  ``queue_timeout_s``; beyond that the answer is a clean 503 "busy" with Retry-After. A stream
+  holds its slot until it ends or the client goes away.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import threading
+import time
+
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+RATE_LIMITED_PREFIXES = ("/api/", "/v1/", "/gradio_api/queue/join", "/gradio_api/call/", "/gradio_api/run/")
+ANSWER_PATHS = {"/api/ask", "/api/ask/stream", "/api/search", "/v1/chat/completions"}
+
+
+def _error(path: str, status: int, message: str, code: str, headers: dict[str, str]) -> JSONResponse:
+    if path.startswith("/v1/"):  # OpenAI clients expect OpenAI's error shape
+        body = {"error": {"message": message, "type": "server_error" if status >= 500 else "invalid_request_error", "param": None, "code": code}}
+    else:
+        body = {"error": message}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+class BodyLimitMiddleware:
+    def __init__(self, app: ASGIApp, max_bytes: int):
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        too_large = _error(
+            scope["path"], 413, f"the request body is larger than {self.max_bytes // 1024} KiB", "request_too_large", {}
+        )
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await too_large(scope, receive, send)
+            return
+        # Without a trustworthy length (chunked uploads), count while reading: the body is small
+        # enough to hold, so read it all first and hand the app a replay.
+        chunks, size, more = [], 0, True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                await too_large(scope, receive, send)
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()  # after the body: disconnect notices, as the app expects
+
+        await self.app(scope, replay, send)
+
+
+class TokenBuckets:
+    """``per_minute`` requests a minute per key, with bursts of up to ``burst``."""
+
+    def __init__(self, per_minute: float, burst: int, max_keys: int = 100_000):
+        self.rate = per_minute / 60.0
+        self.burst = float(burst)
+        self.max_keys = max_keys
+        self._buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, last refill)
+        self._lock = threading.Lock()
+
+    def take(self, key: str, now: float | None = None) -> float:
+        """0 when the request may go ahead, else the seconds until it may."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            tokens, last = self._buckets.get(key, (self.burst, now))
+            tokens = min(self.burst, tokens + (now - last) * self.rate)
+            if tokens >= 1:
+                if len(self._buckets) >= self.max_keys and key not in self._buckets:
+                    self._buckets.clear()  # bounded memory under an address-spraying flood
+                self._buckets[key] = (tokens - 1, now)
+                return 0.0
+            self._buckets[key] = (tokens, now)
+            return (1 - tokens) / self.rate
+
+
+class RateLimitMiddleware:
+    def __init__(self, app: ASGIApp, buckets: TokenBuckets):
+        self.app = app
+        self.buckets = buckets
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or scope["method"] == "OPTIONS" or not path.startswith(RATE_LIMITED_PREFIXES):
+            await self.app(scope, receive, send)
+            return
+        identity = scope.get("state", {}).get("guanwen_identity")
+        client = scope.get("client")
+        if identity is not None and identity.via != "local":
+            key = f"{identity.via}:{identity.name}"
+        else:
+            key = f"client:{client[0] if client else '?'}"
+        wait = self.buckets.take(key)
+        if wait > 0:
+            seconds = max(1, math.ceil(wait))
+            response = _error(
+                path, 429, f"too many requests: try again in {seconds} s", "rate_limited", {"Retry-After": str(seconds)}
+            )
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+class Admission:
+    """How many answers run and wait; shared by the middleware and /healthz."""
+
+    def __init__(self, max_concurrent: int, max_queued: int, timeout_s: float):
+        self.max_concurrent, self.max_queued, self.timeout_s = max_concurrent, max_queued, timeout_s
+        self.in_flight = 0
+        self.busy_responses = 0
+        self._semaphore: asyncio.Semaphore | None = None  # made inside the server's event loop
+
+    @property
+    def semaphore(self) -> asyncio.Semaphore:
+        if self._semaphore is None:
+            self._semaphore = asyncio.Semaphore(self.max_concurrent)
+        return self._semaphore
+
+
+class AdmissionMiddleware:
+    def __init__(self, app: ASGIApp, admission: Admission):
+        self.app = app
+        self.admission = admission
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or scope["method"] != "POST" or path not in ANSWER_PATHS:
+            await self.app(scope, receive, send)
+            return
+        admission = self.admission
+        if admission.in_flight >= admission.max_concurrent + admission.max_queued:
+            await self._busy(scope, receive, send, "the server is busy answering other questions")
+            return
+        admission.in_flight += 1
+        try:
+            try:
+                await asyncio.wait_for(admission.semaphore.acquire(), admission.timeout_s)
+            except asyncio.TimeoutError:
+                await self._busy(scope, receive, send, f"no answer slot freed within {admission.timeout_s:g} s")
+                return
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                admission.semaphore.release()
+        finally:
+            admission.in_flight -= 1
+
+    async def _busy(self, scope: Scope, receive: Receive, send: Send, why: str) -> None:
+        self.admission.busy_responses += 1
+        response = _error(scope["path"], 503, f"busy: {why}; please retry shortly", "busy", {"Retry-After": "5"})
+        await response(scope, receive, send)
