@@ -3,7 +3,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup browser run ingest test test-fast clean bench bench-full
+.PHONY: setup browser run ingest test test-fast audit clean bench bench-full
 
 setup: $(STAMP)
 
@@ -36,6 +36,10 @@ test: setup browser
 # Unit tests only (fake embedder, no servers, no browser): seconds, not minutes.
 test-fast: setup
 	$(PY) -m pytest -q -m "not slow"
+
+# Dependency audit (pip-audit) against the advisories known and mitigated in .ci/known-advisories.txt.
+audit: setup
+	$(PY) .ci/audit.py
 
 # Performance benchmark (bench/, docs/performance.md): the quick 1k-chunk size, a few minutes.
 # Results (JSON, Markdown report, plot) land in bench-results/. Extra flags: BENCH_ARGS="--out DIR ...".
