@@ -71,7 +71,13 @@ def serve(settings: Settings) -> None:
 
 
 def ask(settings: Settings, question: str, as_json: bool) -> int:
-    question = question.strip()
+    from web.inputs import InputTextError, clean_text
+
+    try:  # bytes that are not UTF-8 reach argv as lone surrogates
+        question = clean_text(question).strip()
+    except InputTextError as error:
+        print(f"ask: the question {error}", file=sys.stderr)
+        return 2
     if not question:
         print("ask: the question is empty", file=sys.stderr)
         return 2

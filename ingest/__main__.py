@@ -15,6 +15,19 @@ from ingest.sync import IngestError, sync
 from settings import load_settings
 
 
+def _argument_problem(path: Path, text: str) -> str | None:
+    """Why a PATH argument cannot be ingested, or None. Checked before anything is touched: an
+    empty argument would otherwise mean the current folder, and a device or pipe is no article."""
+    if not text.strip():
+        return "an empty path was given; name a folder or a file"
+    shown = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    if shown != text:
+        return f"the path {shown!r} is not valid UTF-8; rename it"
+    if path.exists() and not (path.is_file() or path.is_dir()):
+        return f"{text} is neither a folder nor a regular file"
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m ingest",
@@ -23,12 +36,16 @@ def main(argv: list[str] | None = None) -> int:
             "are added, changed ones re-indexed, deleted ones removed, unchanged ones left alone."
         ),
     )
-    parser.add_argument("paths", nargs="*", type=Path, help="folders or files to index (default: the corpus folder)")
+    parser.add_argument("paths", nargs="*", help="folders or files to index (default: the corpus folder)")
     parser.add_argument("--json", action="store_true", help="print one JSON summary and nothing else")
     args = parser.parse_args(argv)
 
+    for text in args.paths:  # as typed: Path("") would quietly become "."
+        if problem := _argument_problem(Path(text), text):
+            print(f"ingest: {problem}", file=sys.stderr)
+            return 2
     settings = load_settings()
-    roots = args.paths or [settings.corpus_dir]
+    roots = [Path(text) for text in args.paths] or [settings.corpus_dir]
     started = time.perf_counter()
     try:
         for root in roots:

@@ -98,6 +98,10 @@ def discover(roots: list[Path], max_bytes: int) -> tuple[dict[str, Path], list[S
             base = root
         for path in candidates:
             doc_id = path.relative_to(base).as_posix()
+            if any("\udc80" <= c <= "\udcff" for c in doc_id):  # bytes that are not UTF-8, surrogate-escaped
+                shown = doc_id.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                skipped.append(Skipped(str(base / shown), "the file name is not valid UTF-8; rename the file"))
+                continue
             if path.suffix.lower() not in SUPPORTED_SUFFIXES:
                 skipped.append(Skipped(str(path), f"unsupported file type {path.suffix or '(none)'}"))
             elif doc_id in found:

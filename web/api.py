@@ -7,30 +7,32 @@ from typing import Callable, Literal
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from answer.pipeline import Answerer, StreamEvent, Turn
 from index.retrieval import RankedPassage
 from settings import RetrievalMode, Settings
+from web.inputs import MAX_TURN_CHARS, Text, safe
 
 
 class HistoryTurn(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
     role: Literal["user", "assistant"]
-    content: str
+    content: Text = Field(max_length=MAX_TURN_CHARS)
 
 
 class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
-    question: str = Field(description="The question, in Chinese or English.")
+    question: Text = Field(description="The question, in Chinese or English.")
     history: list[HistoryTurn] = Field(default_factory=list, description="Earlier turns, oldest first.")
     mode: RetrievalMode | None = Field(None, description="bm25, dense or hybrid (default: the configured mode).")
 
 
 class SearchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
-    question: str = Field(description="The question, in Chinese or English.")
+    question: Text = Field(description="The question, in Chinese or English.")
     mode: RetrievalMode | None = Field(None, description="bm25, dense or hybrid (default: the configured mode).")
     k: int = Field(5, ge=1, le=50, description="How many passages to return.")
 
@@ -94,24 +96,54 @@ class HealthResponse(BaseModel):
 
 
 def _error(status: int, message: str, details: object = None) -> JSONResponse:
-    body: dict[str, object] = {"error": message}
+    body: dict[str, object] = {"error": safe(message)}
     if details is not None:
         body["details"] = details
     return JSONResponse(status_code=status, content=body)
 
 
-def _describe(errors: list[dict]) -> str:
-    parts = []
+NOT_UTF8 = "the request body is not valid UTF-8 JSON"  # also JSON nested too deep to parse
+NOT_AN_OBJECT = "the request body must be a JSON object, sent with Content-Type: application/json"
+NO_BODY = "the request body is empty; send a JSON object with Content-Type: application/json"
+
+
+def field_path(loc: tuple | list) -> str:
+    """'history.0.content' from a validation error's location, without 'body' and without the
+    type tags pydantic adds inside unions ('str', 'list[ContentPart]', 'function-after[…]')."""
+    parts = [str(p) for p in loc if p != "body" and not (isinstance(p, str) and ("[" in p or p in _TYPE_TAGS))]
+    return safe(".".join(parts))
+
+
+_TYPE_TAGS = {"str", "int", "float", "bool", "list", "dict", "none"}
+
+
+def body_problem(errors: list[dict]) -> str | None:
+    """The message when the body as a whole is unusable (not JSON, not an object, absent)."""
     for error in errors:
-        where = ".".join(str(p) for p in error.get("loc", ()) if p != "body") or "body"
         if error.get("type") == "json_invalid":
             return "the request body is not valid JSON"
+        if error.get("type") == "string_unicode":  # a lone surrogate that pydantic itself refused
+            where = field_path(error.get("loc", ()))
+            return f"'{where}': " * bool(where) + f"{'' if where else 'the request body '}contains invalid Unicode (a lone surrogate); send UTF-8 text"
+        if not field_path(error.get("loc", ())):
+            return NO_BODY if error.get("type") == "missing" else NOT_AN_OBJECT
+    return None
+
+
+def _describe(errors: list[dict]) -> str:
+    if problem := body_problem(errors):
+        return problem
+    parts: list[str] = []
+    for error in errors:
+        where = field_path(error.get("loc", ()))
         if error.get("type") == "missing":
-            parts.append(f"'{where}' is required")
+            part = f"'{where}' is required"
         elif error.get("type") == "extra_forbidden":
-            parts.append(f"'{where}' is not a known field")
+            part = f"'{where}' is not a known field"
         else:
-            parts.append(f"'{where}': {error.get('msg', 'invalid value')}")
+            part = f"'{where}': {error.get('msg', 'invalid value')}"
+        if part not in parts:
+            parts.append(part)
     return "; ".join(parts) or "invalid request"
 
 
@@ -145,13 +177,33 @@ def create_api(settings: Settings, answerer: Answerer, counts: Callable[[], tupl
 
     @api.exception_handler(RequestValidationError)
     async def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:
-        errors = [{k: v for k, v in e.items() if k in ("loc", "msg", "type")} for e in error.errors()]
+        errors = [
+            {"loc": [safe(p) if isinstance(p, str) else p for p in e.get("loc", ())], "msg": safe(e.get("msg", "")), "type": e.get("type")}
+            for e in error.errors()
+        ]
         if request.url.path.startswith("/v1/"):  # OpenAI clients expect OpenAI's error shape
             from web.openai_api import describe_validation, openai_error
 
             message, param = describe_validation(errors)
             return openai_error(400, message, param)
         return _error(422, _describe(errors), errors)
+
+    @api.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        """FastAPI's own 4xx (a body that is not UTF-8, an unknown method …) in this API's error
+        shape rather than {"detail": …}."""
+        message = str(error.detail)
+        if error.status_code == 400 and message == "There was an error parsing the body":
+            message = NOT_UTF8  # the one body FastAPI cannot parse that json.loads does not report
+        if request.url.path.startswith("/v1/"):
+            from web.openai_api import openai_error
+
+            response = openai_error(error.status_code, message[:1].upper() + message[1:] + ".")
+        else:
+            response = _error(error.status_code, message)
+        for name, value in (error.headers or {}).items():
+            response.headers[name] = value
+        return response
 
     @api.get("/healthz", response_model=HealthResponse)
     def healthz() -> HealthResponse:

@@ -22,28 +22,33 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from settings import Settings
+from web.inputs import MAX_TURN_CHARS, Text
 
 
 class FeedbackCitation(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    id: int
-    doc_id: str
-    title: str = ""
-    text: str = ""
-    quote: str = ""
+    id: int = Field(strict=True)
+    doc_id: Text = Field(max_length=1000)
+    title: Text = Field("", max_length=1000)
+    text: Text = Field("", max_length=MAX_TURN_CHARS)
+    quote: Text = Field("", max_length=MAX_TURN_CHARS)
 
 
 class FeedbackRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    question: str = Field(description="The question as asked.")
-    answer: str = Field(description="The answer shown.")
+    # Text: lone surrogates refused, control characters removed (web/inputs.py); strict bools, so
+    # "yes" is refused rather than read as true. Lengths: docs/api.md, "Limits".
+    question: Text = Field(description="The question as asked.")
+    answer: Text = Field(max_length=MAX_TURN_CHARS, description="The answer shown.")
     rating: Literal["up", "down"] = Field(description="Thumbs up or down.")
-    comment: str = Field("", max_length=4000, description="Optional: what was wrong or right.")
-    wrong_source: bool = Field(False, description="The cited source does not support the answer.")
-    citations: list[FeedbackCitation] = Field(default_factory=list, description="The citations shown with the answer.")
-    query: str = Field("", description="What was searched (the rewritten follow-up), if known.")
-    refused: bool = Field(False, description="Whether the answer was a refusal.")
-    channel: str = Field("api", max_length=20, description="Where the feedback came from: ui, embed, api.")
+    comment: Text = Field("", max_length=4000, description="Optional: what was wrong or right.")
+    wrong_source: bool = Field(False, strict=True, description="The cited source does not support the answer.")
+    citations: list[FeedbackCitation] = Field(
+        default_factory=list, max_length=50, description="The citations shown with the answer."
+    )
+    query: Text = Field("", max_length=MAX_TURN_CHARS, description="What was searched (the rewritten follow-up), if known.")
+    refused: bool = Field(False, strict=True, description="Whether the answer was a refusal.")
+    channel: Text = Field("api", max_length=20, description="Where the feedback came from: ui, embed, api.")
 
 
 class FeedbackStore:

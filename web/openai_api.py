@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from answer.models import Answer
 from answer.pipeline import Answerer, Turn
 from settings import Settings
+from web.inputs import MAX_TURN_CHARS, Text, safe
 
 MODEL_ID = "guanwen"
 CREATED = 1_700_000_000  # fixed: the model's "created" time is not meaningful here
@@ -37,13 +38,13 @@ log = logging.getLogger("guanwen")
 class ContentPart(BaseModel):
     model_config = ConfigDict(extra="allow")
     type: str
-    text: str | None = None
+    text: Text | None = None
 
 
 class ChatMessage(BaseModel):
     model_config = ConfigDict(extra="allow")
     role: Literal["system", "developer", "user", "assistant", "tool", "function"]
-    content: str | list[ContentPart] | None = None
+    content: Text | list[ContentPart] | None = None
 
 
 class StreamOptions(BaseModel):
@@ -56,15 +57,16 @@ class ChatCompletionRequest(BaseModel):
     ignored: guanwen's answer does not depend on them."""
 
     model_config = ConfigDict(extra="allow")
-    model: str = Field(description=f"Must be '{MODEL_ID}'.")
+    model: Text = Field(description=f"Must be '{MODEL_ID}'.")
     messages: list[ChatMessage] = Field(description="The conversation; the last message must be the user's question.")
-    stream: bool = False
+    stream: bool = Field(False, strict=True)  # "yes" is refused, not read as true
     stream_options: StreamOptions | None = None
     n: int | None = Field(None, description="Only 1 is supported.")
 
 
 def openai_error(status: int, message: str, param: str | None = None, code: str | None = None) -> JSONResponse:
     kind = "invalid_request_error" if status < 500 else "server_error"
+    message, param = safe(message), safe(param) if param is not None else None
     return JSONResponse(
         status_code=status, content={"error": {"message": message, "type": kind, "param": param, "code": code}}
     )
@@ -72,14 +74,18 @@ def openai_error(status: int, message: str, param: str | None = None, code: str 
 
 def describe_validation(errors: list[dict]) -> tuple[str, str | None]:
     """A sentence for the first problem of a request that failed validation, and the field."""
+    from web.api import body_problem, field_path
+
+    if problem := body_problem(errors):
+        return problem[:1].upper() + problem[1:] + ".", None
     for error in errors:
-        if error.get("type") == "json_invalid":
-            return "The request body is not valid JSON.", None
-        loc = [str(p) for p in error.get("loc", ()) if p != "body"]
-        where = ".".join(loc) or "body"
+        where = field_path(error.get("loc", ()))
         if error.get("type") == "missing":
             return f"'{where}' is required.", where
-        return f"'{where}': {error.get('msg', 'invalid value')}.", where
+        # A union (content: a string or a list of parts) fails once per member: say all of them.
+        messages = [e.get("msg", "invalid value") for e in errors if field_path(e.get("loc", ())) == where]
+        alternatives = [messages[0]] + [m.removeprefix("Input should be ") for m in messages[1:] if m != messages[0]]
+        return f"'{where}': {', or '.join(alternatives)}.", where
     return "Invalid request.", None
 
 
@@ -89,9 +95,11 @@ def _text(message: ChatMessage, index: int) -> str:
     if isinstance(message.content, str):
         return message.content
     texts = []
-    for part in message.content:
-        if part.type != "text" or part.text is None:
-            raise ValueError(f"messages[{index}].content: only text parts are supported, not '{part.type}'")
+    for number, part in enumerate(message.content):
+        if part.type != "text":
+            raise ValueError(f"messages[{index}].content: only text parts are supported, not '{safe(part.type)}'")
+        if part.text is None:
+            raise ValueError(f"messages[{index}].content[{number}]: a text part needs 'text'")
         texts.append(part.text)
     return "\n".join(texts)
 
@@ -168,6 +176,9 @@ def install_openai_api(api: FastAPI, settings: Settings, answerer: Answerer) -> 
             for i, m in enumerate(body.messages[:last])
             if m.role in ("user", "assistant") and texts[i].strip()
         ]
+        for i, m in enumerate(body.messages[:last]):
+            if m.role in ("user", "assistant") and len(texts[i]) > MAX_TURN_CHARS:
+                return openai_error(400, f"An earlier message is longer than {MAX_TURN_CHARS} characters.", f"messages[{i}].content")
         if len(history) > settings.max_history_turns:
             return openai_error(400, f"The conversation has more than {settings.max_history_turns} earlier turns.", "messages")
 

@@ -3,7 +3,6 @@ markers, feedback), the retrieval lab for developers, and the list of indexed do
 
 from __future__ import annotations
 
-import html
 import logging
 import re
 from pathlib import Path
@@ -15,6 +14,7 @@ from answer.models import Answer, Citation
 from answer.pipeline import Answerer, Turn
 from web.documents import document_details, list_documents
 from web.feedback import FeedbackRequest, FeedbackStore
+from web.inputs import InputTextError, clean_text
 
 GOLDEN_PATH = Path(__file__).resolve().parent.parent / "evaluation" / "golden.jsonl"
 
@@ -61,6 +61,21 @@ document.addEventListener("click", function (event) {
 </script>"""
 
 
+# Gradio's Chatbot runs every message through a markdown renderer before sanitizing it, so
+# escaping tags is not enough: ![x](http://elsewhere/pixel.png) from an article or a model would
+# become an <img> that loads, and [x](javascript:…) a link. Markdown's punctuation goes out as
+# character references, which markdown never reads as syntax (docs/security.md, hostile articles).
+_INERT = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"}
+    | {c: f"&#{ord(c)};" for c in "[]()!*_`~$\\#|"}
+)
+
+
+def inert(text: str) -> str:
+    """Text from an article, a model or a reader as inert HTML: shown as typed, never interpreted."""
+    return text.translate(_INERT)
+
+
 def render_answer(answer: Answer, asked: str, details: dict[str, dict[str, str]] | None = None, turn: int = 0) -> str:
     """The chat message: what was searched (if rewritten), the answer with clickable [n] markers,
     what verification removed, then its sources (or the related passages of a refusal) with the
@@ -68,9 +83,9 @@ def render_answer(answer: Answer, asked: str, details: dict[str, dict[str, str]]
     details = details or {}
     parts = []
     if answer.query and answer.query != asked:
-        parts.append(f'<div class="gw-query">检索：{html.escape(answer.query)}</div>')
+        parts.append(f'<div class="gw-query">检索：{inert(answer.query)}</div>')
     if answer.notice:
-        parts.append(f'<div class="gw-notice">{html.escape(answer.notice)}</div>')
+        parts.append(f'<div class="gw-notice">{inert(answer.notice)}</div>')
     parts.append(_with_markers(answer.answer, {c.id for c in answer.citations}, turn))
     removed = answer.verification and (answer.verification.citations_removed + answer.verification.sentences_dropped)
     if removed:
@@ -83,13 +98,17 @@ def render_answer(answer: Answer, asked: str, details: dict[str, dict[str, str]]
 
 
 def _with_markers(text: str, ids: set[int], turn: int) -> str:
-    def marker(match: re.Match) -> str:
+    parts, last = [], 0
+    for match in re.finditer(r"\[(\d+)\]", text):
         number = int(match.group(1))
-        if number not in ids:
-            return match.group(0)
-        return f'<a class="gw-cite" href="#gw-s-{turn}-{number}">[{number}]</a>'
-
-    return re.sub(r"\[(\d+)\]", marker, html.escape(text))
+        parts.append(inert(text[last : match.start()]))
+        if number in ids:
+            parts.append(f'<a class="gw-cite" href="#gw-s-{turn}-{number}">[{number}]</a>')
+        else:
+            parts.append(match.group(0))  # digits in brackets: nothing a renderer can act on
+        last = match.end()
+    parts.append(inert(text[last:]))
+    return "".join(parts)
 
 
 def _sources(
@@ -102,9 +121,9 @@ def _sources(
         about = " · ".join(v for v in (meta.get("published"), meta.get("source"), author) if v)
         items.append(
             f'<div class="gw-source" id="gw-s-{turn}-{prefix}{c.id}">'
-            f"<strong>[{c.id}] {html.escape(c.title)}</strong>"
-            + (f" · {html.escape(c.section)}" if c.section else "")
-            + (f' <span class="gw-meta">{html.escape(about)}</span>' if about else "")
+            f"<strong>[{c.id}] {inert(c.title)}</strong>"
+            + (f" · {inert(c.section)}" if c.section else "")
+            + (f' <span class="gw-meta">{inert(about)}</span>' if about else "")
             + f"<br>{_highlight(c)}</div>"
         )
     return f'<div class="{css}"><strong>{heading}</strong>{"".join(items)}</div>'
@@ -114,19 +133,36 @@ def _highlight(citation: Citation) -> str:
     text, quote = citation.text, citation.quote
     start = citation.quote_start if citation.quote_start >= 0 else (text.find(quote) if quote else -1)
     if not quote or start < 0:
-        return html.escape(text)
+        return inert(text)
     end = start + len(quote)
-    return html.escape(text[:start]) + "<mark>" + html.escape(text[start:end]) + "</mark>" + html.escape(text[end:])
+    return inert(text[:start]) + "<mark>" + inert(text[start:end]) + "</mark>" + inert(text[end:])
 
 
 SEARCH_COLUMNS = ["排名", "文章", "BM25 分数", "BM25 排名", "向量分数", "向量排名", "融合分数", "融合排名", "段落"]
 
 
+def question_problem(question: str, max_chars: int) -> str | None:
+    """What the chat says instead of answering an unusable question (the same rules as the API)."""
+    try:
+        cleaned = clean_text(question).strip()
+    except InputTextError:
+        return "问题中含有无法识别的字符，请删除后重新输入。"
+    if not cleaned:
+        return "请先输入问题。"
+    if len(cleaned) > max_chars:
+        return f"问题太长（{len(cleaned)} 字），请精简到 {max_chars} 字以内再提问。"
+    return None
+
+
 def search_rows(answerer: Answerer, question: str, mode: str, k: int) -> list[list[Any]]:
     """The retrieval lab's table: ranked passages with every retriever's score and rank."""
-    question = (question or "").strip()
-    if not question:
+    question = question if isinstance(question, str) else ""
+    if question.strip() and (problem := question_problem(question, answerer.settings.max_question_chars)):
+        raise gr.Error(problem)  # a message, not a traceback
+    question = clean_text(question).strip()
+    if not question or mode not in ("hybrid", "bm25", "dense"):
         return []
+    k = min(max(int(k), 1), 50)  # the slider's range can be bypassed through Gradio's API
     rows = []
     for hit in answerer.searcher.search(question, mode, int(k)):
         fused = mode == "hybrid"
@@ -195,19 +231,25 @@ def build_ui(answerer: Answerer, feedback: FeedbackStore | None = None) -> gr.Bl
     log = logging.getLogger("guanwen")
 
     def respond(question: str, messages: list[dict[str, Any]], turns: list[dict[str, str]], records: dict):
-        question = (question or "").strip()
-        if not question:
-            yield messages, "", turns, records
+        typed = question if isinstance(question, str) else ""
+        if problem := question_problem(typed, answerer.settings.max_question_chars):
+            # Said in the chat, not as an error toast; the question stays in the box to be fixed.
+            preview = typed.strip()[:80] + ("…" if len(typed.strip()) > 80 else "")
+            shown = [{"role": "user", "content": inert(preview)}] if preview else []
+            yield messages + shown + [{"role": "assistant", "content": problem}], typed, turns, records
             return
+        question = clean_text(typed).strip()
         history = [Turn(role=t["role"], content=t["content"]) for t in turns]
-        messages = messages + [{"role": "user", "content": question}, {"role": "assistant", "content": ""}]
+        messages = messages + [{"role": "user", "content": inert(question)}, {"role": "assistant", "content": ""}]
         index = len(messages) - 1
         provisional = ""
         try:
             for event in answerer.ask_stream(question, history):
                 if event.kind == "token":
                     provisional += event.text
-                    messages[-1]["content"] = html.escape(provisional) + '<div class="gw-pending">生成中，核实后显示来源…</div>'
+                    messages[-1]["content"] = (  # one HTML block, its text inert, like the final answer
+                        f'<div class="gw-answer-block">{inert(provisional)}<div class="gw-pending">生成中，核实后显示来源…</div></div>'
+                    )
                     yield messages, "", turns, records
                 elif event.kind == "answer" and event.answer is not None:
                     answer = event.answer
