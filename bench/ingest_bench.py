@@ -55,8 +55,8 @@ def run_ingest(settings: Settings, embedder, corpus_folder: Path, *, encode_samp
     store = IndexStore(settings, embedder, rebuild_on_model_change=True)
     embed, write, manifest, lexical = _Timer(), _Timer(), _Timer(), _Timer()
     store.embedder = _TimedEmbedder(embedder, embed)
-    store.write_document = write.wrap(store.write_document)
-    store.manifest.replace_document = manifest.wrap(store.manifest.replace_document)
+    store.write_documents = write.wrap(store.write_documents)
+    store.manifest.replace_documents = manifest.wrap(store.manifest.replace_documents)
     store.lexical = lexical.wrap(store.lexical)
 
     if profiler is not None:

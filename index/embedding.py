@@ -60,6 +60,7 @@ class SentenceTransformerEmbedding(BaseEmbedding):
     query_prefix: str = ""
     passage_prefix: str = ""
     backend: str = "torch"  # recorded in the index next to the model id
+    encode_batch_size: int = 32  # texts per forward pass
     _load: Callable[[], Any] = PrivateAttr()
     _model: Any = PrivateAttr(default=None)
     _lock: Any = PrivateAttr(default_factory=threading.Lock)
@@ -75,7 +76,11 @@ class SentenceTransformerEmbedding(BaseEmbedding):
     ):
         super().__init__(
             model_name=model_name,
-            embed_batch_size=batch_size,
+            # llama-index hands texts to _encode in groups of embed_batch_size; one group as large as
+            # it allows lets the model sort a whole ingest batch by length before cutting it into
+            # forward passes of encode_batch_size, so they pad little.
+            embed_batch_size=2048,
+            encode_batch_size=batch_size,
             query_prefix=query_prefix,
             passage_prefix=passage_prefix,
             backend=backend,
@@ -96,7 +101,7 @@ class SentenceTransformerEmbedding(BaseEmbedding):
 
     def _encode(self, texts: list[str]) -> list[list[float]]:
         vectors = self.model().encode(
-            texts, batch_size=self.embed_batch_size, normalize_embeddings=True, show_progress_bar=False
+            texts, batch_size=self.encode_batch_size, normalize_embeddings=True, show_progress_bar=False
         )
         return np.asarray(vectors, dtype=np.float32).tolist()
 

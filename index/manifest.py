@@ -2,8 +2,9 @@
 
 It is the source of truth the other indexes are checked against: Chroma holds vectors for exactly
 the chunk ids listed here, and the BM25 index is built from the tokens stored here. A document's
-row is written only after its vectors are in Chroma, in one transaction with its chunks, so a
-crash leaves either the old state or the new one, never half of each.
+row is written only after its vectors are in Chroma, in one transaction with its chunks (and with
+the other documents of its ingest batch), so a crash leaves either the old state or the new one,
+never half of each.
 """
 
 from __future__ import annotations
@@ -140,28 +141,30 @@ class Manifest:
         with self._connect() as db:
             db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
 
-    def replace_document(self, document: DocumentRecord, chunks: list[ChunkRecord]) -> None:
+    def replace_documents(self, batch: list[tuple[DocumentRecord, list[ChunkRecord]]]) -> None:
+        """Replace the rows of every document in ``batch`` and their chunks, in one transaction."""
         with self._connect() as db:
-            db.execute("DELETE FROM chunks WHERE doc_id = ?", (document.doc_id,))
-            db.execute(
-                f"INSERT OR REPLACE INTO documents({_DOCUMENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    document.doc_id,
-                    document.path,
-                    document.content_hash,
-                    document.title,
-                    json.dumps(document.metadata, ensure_ascii=False),
-                    len(chunks),
-                    document.signature,
-                ),
-            )
-            db.executemany(
-                f"INSERT INTO chunks({_CHUNK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (c.chunk_id, c.doc_id, c.position, c.text, c.start, c.end, c.section, " ".join(c.tokens))
-                    for c in chunks
-                ],
-            )
+            for document, chunks in batch:
+                db.execute("DELETE FROM chunks WHERE doc_id = ?", (document.doc_id,))
+                db.execute(
+                    f"INSERT OR REPLACE INTO documents({_DOCUMENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        document.doc_id,
+                        document.path,
+                        document.content_hash,
+                        document.title,
+                        json.dumps(document.metadata, ensure_ascii=False),
+                        len(chunks),
+                        document.signature,
+                    ),
+                )
+                db.executemany(
+                    f"INSERT INTO chunks({_CHUNK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (c.chunk_id, c.doc_id, c.position, c.text, c.start, c.end, c.section, " ".join(c.tokens))
+                        for c in chunks
+                    ],
+                )
             _bump_generation(db)
 
     def remove_document(self, doc_id: str) -> None:

@@ -1,6 +1,6 @@
 """The index as one thing: manifest (SQLite), vectors (Chroma) and BM25, kept in step.
 
-Writers (ingest) go through ``write_document`` / ``remove_document`` / ``reconcile``; readers
+Writers (ingest) go through ``write_documents`` / ``remove_document`` / ``reconcile``; readers
 (retrieval) ask for ``lexical()`` and ``collection``. Every change bumps the manifest generation,
 which is how a running server notices an ingest and reloads the BM25 matrix.
 """
@@ -81,24 +81,27 @@ class IndexStore:
 
     # --- writing ------------------------------------------------------------------------------
 
-    def write_document(self, document: DocumentRecord, chunks: list[ChunkRecord], embeddings: list[list[float]]) -> None:
-        """Vectors first, then the manifest row: a crash in between is repaired by the next sync."""
+    def write_documents(self, batch: list[tuple[DocumentRecord, list[ChunkRecord], list[list[float]]]]) -> None:
+        """The vectors of every document in ``batch`` first (one upsert, within Chroma's batch size),
+        then their manifest rows in one transaction: a crash in between leaves the old hashes in the
+        manifest, and the next sync redoes those documents."""
+        chunks = [c for _, doc_chunks, _ in batch for c in doc_chunks]
         new_ids = [c.chunk_id for c in chunks]
-        stale = vector_store.ids_for_document(self.collection, document.doc_id) - set(new_ids)
+        stale = vector_store.ids_for_documents(self.collection, [d.doc_id for d, _, _ in batch]) - set(new_ids)
         if stale:
             vector_store.delete_ids(self.collection, self.client, sorted(stale))
         vector_store.upsert_chunks(
             self.collection,
             self.client,
             ids=new_ids,
-            embeddings=embeddings,
+            embeddings=[vector for _, _, vectors in batch for vector in vectors],
             documents=[c.text for c in chunks],
-            metadatas=[_chunk_metadata(document, c) for c in chunks],
+            metadatas=[_chunk_metadata(d, c) for d, doc_chunks, _ in batch for c in doc_chunks],
         )
-        self.manifest.replace_document(document, chunks)
+        self.manifest.replace_documents([(d, doc_chunks) for d, doc_chunks, _ in batch])
 
     def remove_document(self, doc_id: str) -> None:
-        ids = vector_store.ids_for_document(self.collection, doc_id)
+        ids = vector_store.ids_for_documents(self.collection, [doc_id])
         if ids:
             vector_store.delete_ids(self.collection, self.client, sorted(ids))
         self.manifest.remove_document(doc_id)

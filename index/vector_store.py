@@ -105,8 +105,11 @@ def upsert_chunks(
         )
 
 
-def ids_for_document(collection: Any, doc_id: str) -> set[str]:
-    return set(collection.get(where={"doc_id": doc_id}, include=[])["ids"])
+def ids_for_documents(collection: Any, doc_ids: list[str]) -> set[str]:
+    if not doc_ids:
+        return set()
+    where = {"doc_id": doc_ids[0]} if len(doc_ids) == 1 else {"doc_id": {"$in": doc_ids}}
+    return set(collection.get(where=where, include=[])["ids"])
 
 
 def all_ids(collection: Any, page: int = 5000) -> set[str]:

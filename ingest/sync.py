@@ -1,8 +1,9 @@
 """Make the index mirror a set of article files: add new, re-index changed, drop deleted.
 
 Content hashes decide what changed. One ingest at a time holds a lock file in the storage dir;
-the vectors of a document are written before its manifest row, and every run starts by
-reconciling Chroma with the manifest, so an ingest killed at any moment is repaired by the next.
+changed documents are embedded and written in batches of about ``INGEST_BATCH_CHUNKS`` chunks, the
+vectors of a batch before its manifest rows, and every run starts by reconciling Chroma with the
+manifest, so an ingest killed at any moment is repaired by the next.
 """
 
 from __future__ import annotations
@@ -28,6 +29,11 @@ from settings import Settings
 # Bump when cleaning, chunking or tokenizing changes what the index holds for the same file:
 # every document is then re-indexed by the next ingest.
 PIPELINE_VERSION = 3
+
+# Chunks embedded and written together: one model call sorts them by length for little padding,
+# and one Chroma upsert and one manifest transaction serve many small documents. A crash redoes
+# at most one batch.
+INGEST_BATCH_CHUNKS = 256
 
 
 def index_fingerprint(settings: Settings) -> str:
@@ -172,6 +178,18 @@ def _sync_locked(settings: Settings, store: IndexStore, roots: list[Path], progr
         if sig:
             kept.add(doc_id, sig)
     bar = _progress_bar(len(changed)) if progress and len(changed) > 1 else None
+    pending: list[tuple[DocumentRecord, list[ChunkRecord]]] = []
+    pending_chunks = 0
+
+    def write_pending() -> None:
+        vectors = store.embedder.get_text_embedding_batch([c.text for _, chunks in pending for c in chunks])
+        batch, start = [], 0
+        for record, chunks in pending:
+            batch.append((record, chunks, vectors[start : start + len(chunks)]))
+            start += len(chunks)
+        store.write_documents(batch)
+        pending.clear()
+
     for item in changed:
         if bar:
             bar.update(1)
@@ -185,13 +203,18 @@ def _sync_locked(settings: Settings, store: IndexStore, roots: list[Path], progr
                 summary.removed += 1
             continue
         record, chunks = _records(document, settings, item.stored_hash, dedup.encode(sig))
-        embeddings = store.embedder.get_text_embedding_batch([c.text for c in chunks])
-        store.write_document(record, chunks, embeddings)
+        pending.append((record, chunks))
+        pending_chunks += len(chunks)
         kept.add(document.doc_id, sig)
         if item.existed:
             summary.updated += 1
         else:
             summary.added += 1
+        if pending_chunks >= INGEST_BATCH_CHUNKS:
+            write_pending()
+            pending_chunks = 0
+    if pending:
+        write_pending()
     if bar:
         bar.close()
 

@@ -157,7 +157,13 @@ def test_a_second_ingest_while_one_runs_exits_with_a_clear_message(corpus, clean
     storage = tmp_path / "storage"
     first = start_ingest(storage, corpus)
     assert wait_until_locked(first, storage / "ingest.lock"), "the first ingest should hold the lock while it works"
-    second = run_python(["-m", "ingest", "--json"], ingest_env(storage, corpus))
+    # Paused while the second one runs: a batched ingest of 80 small files can finish before a
+    # second Python process has even started.
+    first.send_signal(signal.SIGSTOP)
+    try:
+        second = run_python(["-m", "ingest", "--json"], ingest_env(storage, corpus))
+    finally:
+        first.send_signal(signal.SIGCONT)
     assert second.returncode == 1 and "already running" in second.stderr and second.stdout == ""
     assert "Traceback" not in second.stderr
     out, err = first.communicate(timeout=300)

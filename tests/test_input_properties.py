@@ -14,7 +14,7 @@ import json
 import os
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from tests.test_bad_input import in_process_client
@@ -38,10 +38,13 @@ def client(tmp_path_factory):
 
 # Any character at all: control and format characters, lone surrogates, the astral planes.
 ANY_CHAR = st.characters(exclude_categories=())
+QUESTIONS = st.sampled_from(["东莞计划培育几个规模超百亿元的未来产业集群？", "散裂中子源", "What is Dongguan planning?", "那北京呢？", ""])
+CONTROLS = st.text(st.sampled_from("\x00\x07\x1b\x7f\u0085\u200b\u202e\ufeff\ud800\t\n"), max_size=3)
 NASTY_TEXT = st.one_of(
     st.text(ANY_CHAR, max_size=40),
     st.text(st.sampled_from("\x00\x07\x1b\x7f\u0085\u200b\u202e\ufeff\ud800\udfff \t\n东莞集群？[1]<>&\"'\\"), max_size=30),
-    st.sampled_from(["东莞计划培育几个规模超百亿元的未来产业集群？", "散裂中子源", "What is Dongguan planning?", ""]),
+    QUESTIONS,
+    st.tuples(QUESTIONS, CONTROLS, st.integers(0, 20)).map(lambda t: t[0][: t[2]] + t[1] + t[0][t[2] :]),  # a question, controls inside
     st.text(st.sampled_from("东莞 x"), min_size=1990, max_size=2010),  # either side of the 2,000 limit
 )
 SCALARS = st.one_of(
@@ -53,49 +56,63 @@ JSON_VALUES = st.recursive(
 )
 
 
-def shaped(fields: dict[str, st.SearchStrategy]) -> st.SearchStrategy[dict]:
-    """Objects with the schema's field names (each present or not, with a value of the right type
-    or of any type) and sometimes an unknown field."""
-    return st.fixed_dictionaries(
-        {}, optional={name: st.one_of(strategy, JSON_VALUES) for name, strategy in fields.items()} | {"extra": JSON_VALUES}
+def shaped(required: dict[str, st.SearchStrategy], optional: dict[str, st.SearchStrategy]) -> st.SearchStrategy[dict]:
+    """Objects near the schema: half the time well-formed (the required fields present, values of
+    the right type, though nasty), else each field present or not, of the right type or any type,
+    and now and then an unknown field."""
+    well_formed = st.fixed_dictionaries(required, optional=optional)
+    anything = st.fixed_dictionaries(
+        {}, optional={name: st.one_of(strategy, JSON_VALUES) for name, strategy in (required | optional).items()} | {"extra": JSON_VALUES}
     )
+    return st.one_of(well_formed, anything)
 
 
-TURNS = st.lists(
-    st.one_of(st.fixed_dictionaries({"role": st.sampled_from(["user", "assistant", "system", "bot"]), "content": NASTY_TEXT}), JSON_VALUES),
-    max_size=60,
+TURN = st.fixed_dictionaries({"role": st.sampled_from(["user", "assistant"]), "content": NASTY_TEXT})
+ODD_TURN = st.fixed_dictionaries({"role": st.sampled_from(["system", "bot"]), "content": NASTY_TEXT})
+TURNS = st.one_of(
+    st.lists(TURN, max_size=6), st.lists(TURN, max_size=6), st.lists(st.one_of(TURN, ODD_TURN, JSON_VALUES), max_size=6),
+    st.lists(TURN, min_size=49, max_size=52),  # either side of the 50-turn limit
 )
-MODES = st.sampled_from(["bm25", "dense", "hybrid", "magic", "BM25", ""])
-ASK = shaped({"question": NASTY_TEXT, "history": TURNS, "mode": MODES})
-SEARCH = shaped({"question": NASTY_TEXT, "mode": MODES, "k": st.integers(min_value=-5, max_value=60) | st.integers()})
+MODES = st.sampled_from(["bm25", "dense", "hybrid", "hybrid", "magic", "BM25", ""])
+ASK = shaped({"question": NASTY_TEXT}, {"history": TURNS, "mode": MODES})
+SEARCH = shaped({"question": NASTY_TEXT}, {"mode": MODES, "k": st.integers(min_value=-5, max_value=60) | st.integers()})
 CITATION = st.fixed_dictionaries({"id": st.integers(-1, 5), "doc_id": NASTY_TEXT}, optional={"text": NASTY_TEXT, "quote": NASTY_TEXT})
 FEEDBACK = shaped(
+    {"question": NASTY_TEXT, "answer": NASTY_TEXT, "rating": st.sampled_from(["up", "down", "down", "meh"])},
     {
-        "question": NASTY_TEXT, "answer": NASTY_TEXT, "rating": st.sampled_from(["up", "down", "meh"]),
         "comment": NASTY_TEXT, "wrong_source": st.booleans(), "citations": st.lists(CITATION, max_size=3),
-        "query": NASTY_TEXT, "refused": st.booleans(), "channel": NASTY_TEXT,
-    }
+        "query": NASTY_TEXT, "refused": st.booleans(), "channel": st.sampled_from(["ui", "embed", "api"]) | NASTY_TEXT,
+    },
 )
-PART = st.fixed_dictionaries({"type": st.sampled_from(["text", "image_url", "audio"])}, optional={"text": NASTY_TEXT})
+PART = st.fixed_dictionaries({"type": st.sampled_from(["text", "text", "image_url", "audio"])}, optional={"text": NASTY_TEXT})
+TEXT_PARTS = st.lists(st.fixed_dictionaries({"type": st.just("text"), "text": NASTY_TEXT}), min_size=1, max_size=2)
+CONTENT = st.one_of(NASTY_TEXT, NASTY_TEXT, TEXT_PARTS, st.lists(PART, max_size=3), JSON_VALUES)
 MESSAGE = st.fixed_dictionaries(
-    {"role": st.sampled_from(["user", "assistant", "system", "developer", "tool", "wizard"])},
-    optional={"content": st.one_of(NASTY_TEXT, st.lists(PART, max_size=3), JSON_VALUES)},
+    {"role": st.sampled_from(["user", "assistant", "system", "developer", "tool", "wizard"])}, optional={"content": CONTENT}
 )
+GOOD_MESSAGE = st.fixed_dictionaries(
+    {"role": st.sampled_from(["user", "assistant", "system"]), "content": st.one_of(NASTY_TEXT, TEXT_PARTS)}
+)
+LAST = st.fixed_dictionaries({"role": st.just("user"), "content": st.one_of(NASTY_TEXT, NASTY_TEXT, TEXT_PARTS, CONTENT)})
+CONVERSATION = st.tuples(st.lists(GOOD_MESSAGE, max_size=4) | st.lists(MESSAGE, max_size=4), LAST).map(lambda t: t[0] + [t[1]])
 CHAT = shaped(
     {
-        "model": st.sampled_from(["guanwen", "gpt-4o", ""]) | NASTY_TEXT,
-        "messages": st.lists(MESSAGE, max_size=6),
+        "model": st.one_of(st.just("guanwen"), st.just("guanwen"), st.just("guanwen"), st.just("gpt-4o"), NASTY_TEXT),
+        "messages": CONVERSATION,
+    },
+    {
         "stream": st.booleans(),
-        "n": st.integers(-1, 3),
+        "n": st.sampled_from([1, 1, 2, 0, -1]),
         "stream_options": st.fixed_dictionaries({}, optional={"include_usage": st.booleans()}),
         "temperature": st.floats(allow_nan=False),
-    }
+    },
 )
 
 
 def encoded(values: st.SearchStrategy) -> st.SearchStrategy[bytes]:
     """JSON text (lone surrogates as \\ud800 escapes, NaN as NaN), now and then raw bytes instead."""
     return st.one_of(
+        values.map(lambda v: json.dumps(v).encode()),
         values.map(lambda v: json.dumps(v).encode()),
         values.map(lambda v: json.dumps(v).encode()),
         values.map(lambda v: json.dumps(v).encode()),
@@ -107,6 +124,7 @@ def encoded(values: st.SearchStrategy) -> st.SearchStrategy[bytes]:
 def check(response, openai: bool = False) -> dict | list | None:
     """The property: a 2xx, or a 4xx with an error message; never a 5xx or a traceback."""
     assert response.status_code < 500, (response.status_code, response.text[:500])
+    event(f"HTTP {response.status_code}")  # --hypothesis-show-statistics: how many got through to an answer
     assert "Traceback" not in response.text
     if response.status_code >= 400:
         error = response.json()["error"]
