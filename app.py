@@ -42,12 +42,14 @@ def create_app(settings: Settings):
     import gradio as gr
 
     from web.api import create_api
+    from web.corpus_admin import CorpusAdmin, install_admin_api
     from web.documents import install_documents_api
     from web.embed import install_embed
     from web.feedback import FeedbackStore, install_feedback_api
     from web.openai_api import install_openai_api
     from web.origins import install_origin_policy
     from web.ui import CSS, HEAD, build_ui
+    from web.webcomponent import install_web_component
 
     answerer, store = build_answerer(settings)
     store.lexical()  # load the BM25 matrix now rather than on the first question
@@ -55,11 +57,16 @@ def create_app(settings: Settings):
     api = create_api(settings, answerer, store.counts)
     install_openai_api(api, settings, answerer)
     install_documents_api(api, store.manifest)
+    admin = CorpusAdmin(settings, store)  # the app's own IndexStore: answers see an upload at once
+    install_admin_api(api, admin)
+    install_web_component(api)  # GET /gradio.js for <gradio-app> (docs/embedding.md)
     install_feedback_api(api, settings, feedback)
     install_embed(api)
     install_origin_policy(api, settings)
-    ui = build_ui(answerer, feedback)
-    return gr.mount_gradio_app(api, ui, path="/", css=CSS, head=HEAD, footer_links=["api"])
+    ui = build_ui(answerer, feedback, admin)
+    # Gradio refuses bigger uploads itself (its upload route and the file picker), as ingest would.
+    max_file_size = int(settings.max_file_mb * 1_000_000)  # bytes, the limit ingest applies
+    return gr.mount_gradio_app(api, ui, path="/", css=CSS, head=HEAD, footer_links=["api"], max_file_size=max_file_size)
 
 
 def serve(settings: Settings) -> None:

@@ -126,6 +126,12 @@ def sync(settings: Settings, store: IndexStore, roots: list[Path], *, progress: 
         return _sync_locked(settings, store, roots, progress)
 
 
+def sync_holding_lock(settings: Settings, store: IndexStore, roots: list[Path]) -> IngestSummary:
+    """``sync`` for a caller already inside ``ingest_lock``: the admin upload (web/corpus_admin.py)
+    saves files, indexes them and puts back what could not be indexed under one lock."""
+    return _sync_locked(settings, store, roots, False)
+
+
 @dataclass
 class _Changed:
     document: ParsedDocument

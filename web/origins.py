@@ -52,7 +52,8 @@ def install_origin_policy(app: FastAPI, settings: Settings) -> None:
         CORSMiddleware,
         allow_origins=settings.allowed_origin_list,
         allow_methods=["GET", "POST", "OPTIONS"],
-        allow_headers=["Content-Type", "Authorization"],
+        # X-Gradio-User: Gradio's <gradio-app> web component sends it on every call (docs/embedding.md).
+        allow_headers=["Content-Type", "Authorization", "X-Gradio-User"],
         allow_credentials=False,
         max_age=600,
     )

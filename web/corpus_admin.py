@@ -1,0 +1,345 @@
+"""Document management for administrators: upload articles into the corpus folder, re-index, delete.
+
+One implementation for the Documents tab (web/ui.py) and ``/api/admin/*`` (installed here). Every
+action checks the caller's role itself, runs the ingest code (``ingest.sync``) on the app's own
+IndexStore under the ingest lock, and returns a ``Report`` of what was added, updated, removed
+or not saved, and why. The corpus folder stays the source of truth, as for ``python -m ingest``:
+an upload is saved there (then indexed), a delete removes the file (then the index follows).
+
+An uploaded file that cannot be indexed (unreadable, a near-duplicate of an indexed article) is
+not kept: it is removed again and, if it replaced a file of the same name, that file is put back,
+so a bad upload never costs the version that worked.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import shutil
+import tempfile
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from fastapi import FastAPI, Request, UploadFile
+from fastapi.responses import JSONResponse
+
+from ingest.documents import SUPPORTED_SUFFIXES
+from ingest.sync import IngestError, IngestSummary, ingest_lock, sync_holding_lock
+from web.auth import Identity, identity_of
+from web.i18n import t
+
+log = logging.getLogger("guanwen")
+MAX_NAME_BYTES = 200
+_STAGING_PREFIX = ".gw-upload-"  # hidden: ingest ignores names starting with "."
+
+
+@dataclass
+class Problem:
+    """Why a file was not saved: an i18n key ``reason_<code>`` and its parameters."""
+
+    name: str
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def text(self, lang: str) -> str:
+        params = dict(self.params)
+        if self.code == "unreadable" and params.pop("kept_previous", False):
+            return t("reason_unreadable", lang, **params) + t("reason_kept_previous", lang)
+        if self.code == "duplicate" and params.pop("kept_previous", False):
+            return t("reason_duplicate", lang, **params) + t("reason_kept_previous", lang)
+        return t(f"reason_{self.code}", lang, **params)
+
+
+@dataclass
+class Report:
+    """What one action did. ``error`` (an i18n key) is set when it could not run at all."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    rejected: list[Problem] = field(default_factory=list)  # uploads not saved, and why
+    skipped: list[dict[str, str]] = field(default_factory=list)  # other corpus files ingest could not use
+    documents: int = 0
+    chunks: int = 0
+    error: str = ""
+    error_params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+    def message(self, lang: str = "en") -> str:
+        """The report as plain lines (Markdown list items for the rejected and skipped files)."""
+        if self.error:
+            return t(self.error, lang, **self.error_params)
+        lines = []
+        for key, names in (("report_added", self.added), ("report_updated", self.updated),
+                           ("report_removed", self.removed), ("report_unchanged", self.unchanged)):
+            if names:
+                lines.append(t(key, lang, names=", ".join(names)))
+        if self.rejected:
+            lines.append(t("report_rejected", lang))
+            lines.extend(f"- {p.name}: {p.text(lang)}" for p in self.rejected)
+        if self.skipped:
+            lines.append(t("report_skipped", lang))
+            lines.extend(f"- {s['path']}: {s['reason']}" for s in self.skipped)
+        if not self.changed and not self.rejected and not self.unchanged:
+            lines.append(t("report_nothing", lang))
+        lines.append(t("report_totals", lang, documents=self.documents, chunks=self.chunks))
+        return "\n".join(lines)
+
+    def as_dict(self) -> dict[str, Any]:
+        body = asdict(self)
+        body["rejected"] = [{"name": p.name, "reason": p.text("en")} for p in self.rejected]
+        body.pop("error_params")
+        body["error"] = self.message("en") if self.error else None
+        body["message"] = self.message("en")
+        return body
+
+
+def name_problem(name: object) -> str | None:
+    """Why ``name`` cannot be saved in the corpus folder (a reason code), or None.
+
+    Only a plain file name is accepted: no folders (so nothing lands outside the corpus folder),
+    no hidden files (ingest ignores them, so the upload would silently do nothing), no control
+    characters, and a suffix ingest reads."""
+    if not isinstance(name, str) or not name.strip():
+        return "name_empty"
+    if "/" in name or "\\" in name or name in (".", "..") or ".." in PurePosixPath(name).parts:
+        return "name_path"
+    if name != name.strip() or any(unicodedata.category(c) in ("Cc", "Cs", "Cf") for c in name):
+        return "name_chars"
+    if name.startswith("."):
+        return "name_hidden"
+    if len(name.encode("utf-8")) > MAX_NAME_BYTES:
+        return "name_long"
+    return None
+
+
+def _suffix_problem(name: str) -> dict[str, Any] | None:
+    suffix = PurePosixPath(name).suffix.lower()
+    return None if suffix in SUPPORTED_SUFFIXES else {"suffix": suffix or "(none)"}
+
+
+@dataclass
+class Upload:
+    """One uploaded file: the name it is to have in the corpus and where its bytes are now."""
+
+    name: str
+    source: Path
+
+
+class CorpusAdmin:
+    def __init__(self, settings, store):
+        self.settings = settings
+        self.store = store
+
+    @property
+    def max_bytes(self) -> int:
+        return int(self.settings.max_file_mb * 1_000_000)  # the same limit ingest applies
+
+    # --- the three actions ----------------------------------------------------------------------
+
+    def upload(self, identity: Identity | None, uploads: list[Upload]) -> Report:
+        if not _is_admin(identity):
+            return Report(error="forbidden")
+        if not uploads:
+            return Report(error="no_files")
+        report = Report()
+        accepted: list[Upload] = []
+        names: set[str] = set()
+        for upload in uploads:
+            problem = self._upload_problem(upload, names)
+            if problem:
+                report.rejected.append(problem)
+            else:
+                accepted.append(upload)
+                names.add(upload.name)
+        if not accepted:
+            documents, chunks = self.store.counts()
+            report.documents, report.chunks = documents, chunks
+            return report
+        return self._run(report, accepted, delete=None)
+
+    def reindex(self, identity: Identity | None) -> Report:
+        if not _is_admin(identity):
+            return Report(error="forbidden")
+        return self._run(Report(), [], delete=None)
+
+    def delete(self, identity: Identity | None, doc_id: str) -> Report:
+        if not _is_admin(identity):
+            return Report(error="forbidden")
+        if not isinstance(doc_id, str) or not doc_id.strip():
+            return Report(error="no_document")
+        if self._corpus_path(doc_id) is None:
+            return Report(error="bad_doc_id", error_params={"doc_id": doc_id[:200]})
+        return self._run(Report(), [], delete=doc_id)
+
+    # --- under the ingest lock --------------------------------------------------------------------
+
+    def _run(self, report: Report, uploads: list[Upload], delete: str | None) -> Report:
+        corpus = self.settings.corpus_dir
+        try:
+            with ingest_lock(self.settings.storage_dir):
+                before = {d: r.content_hash for d, r in self.store.manifest.documents().items()}
+                if delete is not None:
+                    path = self._corpus_path(delete)
+                    if delete not in before and not (path and path.is_file()):
+                        return Report(error="not_found", error_params={"doc_id": delete})
+                    if path and path.is_file():
+                        path.unlink()
+                corpus.mkdir(parents=True, exist_ok=True)
+                saved = [(u.name, *self._save(u, corpus)) for u in uploads]  # (name, target, backup)
+                try:
+                    summary = sync_holding_lock(self.settings, self.store, [corpus])
+                    if self._keep_only_indexed(summary, saved, report):
+                        summary = sync_holding_lock(self.settings, self.store, [corpus])  # index what was put back
+                finally:
+                    for _, _, backup in saved:
+                        if backup is not None and backup.exists():
+                            backup.unlink()
+                after = {d: r.content_hash for d, r in self.store.manifest.documents().items()}
+        except IngestError:
+            return Report(error="busy", rejected=report.rejected)
+        except Exception as error:  # the vector store down, a full disk: say so, never a traceback
+            log.exception("document management failed")
+            detail = " ".join(str(error).split())[:200] or type(error).__name__
+            return Report(error="failed", error_params={"error": detail}, rejected=report.rejected)
+        uploaded = {name for name, _, _ in saved} - {p.name for p in report.rejected}
+        report.added = sorted(set(after) - set(before))
+        report.removed = sorted(set(before) - set(after))
+        report.updated = sorted(d for d in set(before) & set(after) if before[d] != after[d])
+        report.unchanged = sorted(n for n in uploaded if n in after and before.get(n) == after[n])
+        rejected_names = {p.name for p in report.rejected}
+        report.skipped = [s for s in (self._skipped(s) for s in summary.skipped) if s["path"] not in rejected_names]
+        report.documents, report.chunks = summary.documents, summary.chunks
+        return report
+
+    def _save(self, upload: Upload, corpus: Path) -> tuple[Path, Path | None]:
+        """Copy the upload into the corpus under its name; a file it replaces is moved aside
+        (hidden, so ingest ignores it) until the new one is known to index."""
+        target = corpus / upload.name
+        staging = corpus / f"{_STAGING_PREFIX}{secrets.token_hex(6)}"
+        shutil.copyfile(upload.source, staging)
+        backup = None
+        if target.exists():
+            backup = corpus / f"{_STAGING_PREFIX}{secrets.token_hex(6)}.previous"
+            os.replace(target, backup)
+        os.replace(staging, target)
+        return target, backup
+
+    def _keep_only_indexed(self, summary: IngestSummary, saved: list[tuple[str, Path, Path | None]], report: Report) -> bool:
+        """Take back the uploads ingest skipped or found to be near-duplicates; True when a file
+        was put back (so the index must follow it once more)."""
+        skipped = {Path(s.path): s.reason for s in summary.skipped}
+        duplicates = {Path(d.path): d.duplicate_of for d in summary.duplicates}
+        restored = False
+        for name, target, backup in saved:
+            if target in skipped:
+                problem = Problem(name, "unreadable", {"reason": skipped[target]})
+            elif target in duplicates:
+                problem = Problem(name, "duplicate", {"original": duplicates[target]})
+            else:
+                continue
+            target.unlink()
+            if backup is not None:
+                os.replace(backup, target)
+                problem.params["kept_previous"] = True
+                restored = True
+            report.rejected.append(problem)
+        return restored
+
+    # --- checks -------------------------------------------------------------------------------------
+
+    def _upload_problem(self, upload: Upload, names: set[str]) -> Problem | None:
+        code = name_problem(upload.name)
+        if code:
+            return Problem(str(upload.name)[:200], code)
+        if (suffix := _suffix_problem(upload.name)) is not None:
+            return Problem(upload.name, "unsupported", suffix)
+        if upload.name in names:
+            return Problem(upload.name, "twice")
+        size = upload.source.stat().st_size
+        if size > self.max_bytes:
+            return Problem(upload.name, "too_big", {"size": f"{size / 1_000_000:.3g}", "limit": f"{self.settings.max_file_mb:g}"})
+        return None
+
+    def _corpus_path(self, doc_id: str) -> Path | None:
+        """The file of a document id inside the corpus folder, or None for an id that would lead
+        outside it (``..``, an absolute path) or to a hidden file."""
+        parts = PurePosixPath(doc_id).parts
+        if (
+            not parts or PurePosixPath(doc_id).is_absolute() or "\\" in doc_id
+            or any(p in ("..", ".") or p.startswith(".") for p in parts)
+            or any(unicodedata.category(c) in ("Cc", "Cs") for c in doc_id)
+        ):
+            return None
+        return self.settings.corpus_dir.joinpath(*parts)
+
+    def _skipped(self, skipped) -> dict[str, str]:
+        path = Path(skipped.path)
+        try:  # the path inside the corpus folder, not the server's file system layout
+            shown = path.relative_to(self.settings.corpus_dir).as_posix()
+        except ValueError:
+            shown = path.name
+        return {"path": shown, "reason": skipped.reason}
+
+
+def _is_admin(identity: Identity | None) -> bool:
+    return identity is not None and identity.is_admin
+
+
+# --- HTTP -----------------------------------------------------------------------------------------
+
+_STATUS = {"forbidden": 403, "busy": 409, "failed": 500, "no_files": 422, "no_document": 422, "bad_doc_id": 422, "not_found": 404}
+
+
+def _response(report: Report, ok_status: int = 200) -> JSONResponse:
+    if report.error:
+        return JSONResponse(report.as_dict(), status_code=_STATUS.get(report.error, 400))
+    return JSONResponse(report.as_dict(), status_code=ok_status)
+
+
+def install_admin_api(api: FastAPI, admin: CorpusAdmin) -> None:
+    """``/api/admin/*``: the access middleware lets only administrators reach these paths; each
+    handler checks the role again, so no route depends on the middleware alone."""
+
+    @api.post("/api/admin/documents", responses={403: {}, 409: {}, 413: {}, 422: {}})
+    def upload_documents(request: Request, files: list[UploadFile]):
+        """Upload articles (multipart, one or more `files` fields) into the corpus folder and index
+        them. 200 with what was added, updated, unchanged or not saved and why; 413 when every
+        file is over the size limit, 422 when none could be saved for another reason."""
+        uploads = [Upload(upload.filename or "", _spool(upload)) for upload in files]
+        try:
+            report = admin.upload(identity_of(request), uploads)
+        finally:
+            for upload in uploads:
+                upload.source.unlink(missing_ok=True)
+        if not report.error and report.rejected and not (report.changed or report.unchanged):
+            status = 413 if all(p.code == "too_big" for p in report.rejected) else 422
+            body = report.as_dict()
+            body["error"] = "no file was saved: " + "; ".join(f"{p.name}: {p.text('en')}" for p in report.rejected)
+            return JSONResponse(body, status_code=status)
+        return _response(report)
+
+    @api.delete("/api/admin/documents/{doc_id:path}", responses={403: {}, 404: {}, 409: {}, 422: {}})
+    def delete_document(request: Request, doc_id: str):
+        """Delete an article: its file leaves the corpus folder and the index follows."""
+        return _response(admin.delete(identity_of(request), doc_id))
+
+    @api.post("/api/admin/reindex", responses={403: {}, 409: {}})
+    def reindex(request: Request):
+        """Make the index mirror the corpus folder again (as `python -m ingest` does)."""
+        return _response(admin.reindex(identity_of(request)))
+
+
+def _spool(upload: UploadFile) -> Path:
+    """The upload as a file of its own (Starlette keeps small ones in memory), as the UI has them."""
+    upload.file.seek(0)
+    with tempfile.NamedTemporaryFile(prefix="gw-api-upload-", delete=False) as handle:
+        shutil.copyfileobj(upload.file, handle)
+    return Path(handle.name)
