@@ -10,7 +10,9 @@ never half of each.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,6 +73,7 @@ class ChunkRecord:
 class Manifest:
     def __init__(self, path: Path):
         self.path = path
+        self._local = threading.local()  # this thread's read connection and cached generation
         path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
             db.executescript(_SCHEMA)
@@ -80,7 +83,7 @@ class Manifest:
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        # One short-lived connection per operation: safe across the server's worker threads.
+        # Writes: one short-lived connection per transaction (reads use _reader).
         db = sqlite3.connect(self.path, timeout=30)
         db.execute("PRAGMA foreign_keys = ON")
         db.execute("PRAGMA journal_mode = WAL")
@@ -90,23 +93,50 @@ class Manifest:
         finally:
             db.close()
 
+    def _reader(self) -> sqlite3.Connection:
+        """This thread's read connection, opened once and kept: a request reads several times, and
+        opening a connection costs more than the reads. WAL lets it read beside an ingest's writer,
+        and in autocommit every statement sees the latest commit. Opened again when the file was
+        replaced (``index.publish`` swaps in a new manifest with a rename)."""
+        try:
+            stat = os.stat(self.path)
+            identity = (stat.st_dev, stat.st_ino)
+        except FileNotFoundError:
+            identity = None
+        local = self._local
+        if getattr(local, "db", None) is None or local.identity != identity:
+            if getattr(local, "db", None) is not None:
+                local.db.close()
+            local.db, local.identity, local.generation = self._open_reader(), identity, None
+        return local.db
+
+    def _open_reader(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode = WAL")  # a published manifest arrives in rollback mode
+        except sqlite3.OperationalError:
+            # A full or read-only disk: WAL cannot create its -shm file, so even reads fail; read
+            # the file as it is.
+            db.close()
+            if not self.path.exists():
+                raise
+            db = sqlite3.connect(f"{self.path.resolve().as_uri()}?immutable=1", uri=True, timeout=30, isolation_level=None)
+        return db
+
     # --- reads -------------------------------------------------------------------------------
 
     def documents(self) -> dict[str, DocumentRecord]:
-        with self._connect() as db:
-            rows = db.execute(f"SELECT {_DOCUMENT_COLUMNS} FROM documents").fetchall()
+        rows = self._reader().execute(f"SELECT {_DOCUMENT_COLUMNS} FROM documents").fetchall()
         return {row[0]: _document(row) for row in rows}
 
     def documents_by_id(self, doc_ids: list[str]) -> dict[str, DocumentRecord]:
         return {row[0]: _document(row) for row in self._select_in("documents", _DOCUMENT_COLUMNS, "doc_id", doc_ids)}
 
     def chunk_ids(self) -> set[str]:
-        with self._connect() as db:
-            return {row[0] for row in db.execute("SELECT chunk_id FROM chunks")}
+        return {row[0] for row in self._reader().execute("SELECT chunk_id FROM chunks")}
 
     def all_chunks(self) -> list[ChunkRecord]:
-        with self._connect() as db:
-            rows = db.execute(f"SELECT {_CHUNK_COLUMNS} FROM chunks ORDER BY doc_id, position").fetchall()
+        rows = self._reader().execute(f"SELECT {_CHUNK_COLUMNS} FROM chunks ORDER BY doc_id, position").fetchall()
         return [_chunk(row) for row in rows]
 
     def chunks_by_id(self, chunk_ids: list[str]) -> dict[str, ChunkRecord]:
@@ -116,24 +146,31 @@ class Manifest:
         if not values:
             return []
         marks = ",".join("?" * len(values))
-        with self._connect() as db:
-            return db.execute(f"SELECT {columns} FROM {table} WHERE {key} IN ({marks})", values).fetchall()
+        return self._reader().execute(f"SELECT {columns} FROM {table} WHERE {key} IN ({marks})", values).fetchall()
 
     def counts(self) -> tuple[int, int]:
-        with self._connect() as db:
-            documents = db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
-            chunks = db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
-        return documents, chunks
+        row = self._reader().execute(
+            "SELECT (SELECT COUNT(*) FROM documents), (SELECT COUNT(*) FROM chunks)"  # one snapshot
+        ).fetchone()
+        return row[0], row[1]
 
     def get_meta(self, key: str) -> str | None:
-        with self._connect() as db:
-            row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        row = self._reader().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
 
     @property
     def generation(self) -> int:
-        """Bumped on every change to the indexed chunks; readers reload when it moves."""
-        return int(self.get_meta("generation") or 0)
+        """Bumped on every change to the indexed chunks; readers reload when it moves.
+
+        Read from ``meta`` only when ``PRAGMA data_version`` says another connection committed
+        since this thread last looked (every write goes through its own connection)."""
+        db = self._reader()
+        version = db.execute("PRAGMA data_version").fetchone()[0]
+        cached = self._local.generation
+        if cached is None or cached[0] != version:
+            row = db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+            cached = self._local.generation = (version, int(row[0]) if row else 0)
+        return cached[1]
 
     # --- writes ------------------------------------------------------------------------------
 

@@ -7,14 +7,11 @@ it did.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Literal
 
-from llama_index.core import VectorStoreIndex
 from llama_index.core.base.base_retriever import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
-from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from index.store import IndexStore
 from index.tokenize import tokenize
@@ -64,15 +61,17 @@ class DenseRetriever(BaseRetriever):
 
     def __init__(self, store: IndexStore, top_k: int):
         super().__init__()
-        index = VectorStoreIndex.from_vector_store(
-            ChromaVectorStore(chroma_collection=store.collection), embed_model=store.embedder
-        )
-        self._inner = index.as_retriever(similarity_top_k=top_k)
+        self._store = store
+        self._top_k = top_k
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        hits = self._inner.retrieve(query_bundle)
-        # ChromaVectorStore reports exp(-cosine distance); turn it back into cosine similarity.
-        return [NodeWithScore(node=h.node, score=1.0 + math.log(max(h.score or 0.0, 1e-12))) for h in hits]
+        vector = self._store.embedder.get_query_embedding(query_bundle.query_str)
+        # Ids and distances only: the passages are read from the manifest for the top k anyway.
+        got = self._store.collection.query(query_embeddings=[vector], n_results=self._top_k, include=["distances"])
+        return [
+            NodeWithScore(node=TextNode(id_=chunk_id, text=""), score=1.0 - distance)  # cosine distance → similarity
+            for chunk_id, distance in zip(got["ids"][0], got["distances"][0])
+        ]
 
 
 class Searcher:
@@ -88,8 +87,7 @@ class Searcher:
         self.bm25_weight = bm25_weight
         self.dense_weight = dense_weight
         self.fusion = fusion
-        # Built once per depth: the dense one wraps a llama-index VectorStoreIndex, costly to make
-        # for every question.
+        # Built once per depth, not for every question.
         self._retrievers: dict[int, tuple[BM25Retriever, DenseRetriever]] = {}
 
     def _retrievers_for(self, depth: int) -> tuple[BM25Retriever, DenseRetriever]:
