@@ -197,6 +197,9 @@ def main(argv: list[str] | None = None) -> int:
                     "GUANWEN_EMBED_MODEL": "bundled",
                     "GUANWEN_COLLECTION": collection,
                     "GUANWEN_MODEL_CACHE_DIR": str(settings.onnx_cache_dir),
+                    # Every bench client comes from 127.0.0.1: a per-client rate limit would measure the
+                    # limiter, not the server. The answer slots and their bounded queue stay as configured.
+                    "GUANWEN_RATE_LIMIT_PER_MINUTE": "0",
                 }
                 if args.chroma_host:
                     env["GUANWEN_CHROMA_HOST"] = args.chroma_host
