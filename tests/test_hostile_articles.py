@@ -290,7 +290,7 @@ def test_hostile_markup_is_inert_in_the_chat_and_its_sources(hostile_app, chromi
 
 @pytest.mark.slow
 @pytest.mark.browser
-def test_hostile_titles_are_inert_in_the_documents_tab(hostile_app, chromium):
+def test_hostile_titles_are_inert_in_the_documents_tab_and_the_lab(hostile_app, chromium):
     url, _ = hostile_app
     watch = Watch(chromium, url, viewport={"width": 1300, "height": 900})
     page = watch.page
@@ -303,6 +303,15 @@ def test_hostile_titles_are_inert_in_the_documents_tab(hostile_app, chromium):
     assert table.locator(f"img[src*='{OUTSIDE}'], img[src='x'], script, a[href^='javascript']").count() == 0
     watch.assert_clean()
     page.screenshot(path=str(OUTPUT_DIR / "hostile-documents.png"), full_page=True)
+    # The retrieval lab's table shows the same titles and the passages themselves.
+    page.get_by_role("tab", name="检索实验室").click()
+    page.locator("#gw-lab-question textarea").fill(HOSTILE_QUESTION)
+    page.locator("#gw-lab-search").click()
+    page.wait_for_function("() => document.querySelector('#gw-lab-results').innerText.includes('120亩')", timeout=60_000)
+    lab = page.locator("#gw-lab-results")
+    assert f"![园区](http://{OUTSIDE}/pixel.png)" in lab.inner_text()
+    assert lab.locator(f"img[src*='{OUTSIDE}'], img[src='x'], script, iframe, a[href^='javascript']").count() == 0
+    watch.assert_clean()
     page.close()
 
 

@@ -197,7 +197,8 @@ def test_chat_completions(client, body):
         assert result[-1][1] == "[DONE]"
         chunks = [data for _, data in result[:-1]]
         assert all("error" not in c for c in chunks)
-        assert chunks[-1]["choices"][0]["finish_reason"] == "stop" or chunks[-1]["choices"] == []
+        finals = [c for c in chunks if c["choices"] and c["choices"][0]["finish_reason"] == "stop"]
+        assert len(finals) == 1 and isinstance(finals[0]["references"], list)  # then at most a usage chunk
     else:
         assert result["object"] == "chat.completion" and result["choices"][0]["message"]["content"].strip()
         assert isinstance(result["references"], list) and isinstance(result["refused"], bool)
