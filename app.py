@@ -45,6 +45,7 @@ def create_app(settings: Settings):
     from web.corpus_admin import CorpusAdmin, install_admin_api
     from web.documents import install_documents_api
     from web.embed import install_embed
+    from web.errors import install_error_handlers
     from web.feedback import FeedbackStore, install_feedback_api
     from web.openai_api import install_openai_api
     from web.origins import install_origin_policy
@@ -62,6 +63,7 @@ def create_app(settings: Settings):
     install_web_component(api)  # GET /gradio.js for <gradio-app> (docs/embedding.md)
     install_feedback_api(api, settings, feedback)
     install_embed(api)
+    install_error_handlers(api, store)  # vector store down: 503s and a degraded /healthz
     install_origin_policy(api, settings)
     ui = build_ui(answerer, feedback, admin)
     # Gradio refuses bigger uploads itself (its upload route and the file picker), as ingest would.
@@ -92,7 +94,12 @@ def ask(settings: Settings, question: str, as_json: bool) -> int:
         print(f"ask: the question is longer than {settings.max_question_chars} characters", file=sys.stderr)
         return 2
     answerer, _ = build_answerer(settings)
-    answer = answerer.ask(question)
+    from index.vector_store import VectorStoreError
+
+    try:
+        answer = answerer.ask(question)
+    except VectorStoreError as error:  # e.g. mode dense, or GUANWEN_BM25_FALLBACK=false
+        raise StartupError(f"cannot answer: {error}") from error
     if as_json:
         print(json.dumps(answer.as_dict(), ensure_ascii=False, indent=2))
         return 0

@@ -78,6 +78,13 @@ class Settings(BaseSettings):
     chroma_host: str | None = Field(None, description="Use a Chroma server at this host instead of the embedded store.")
     chroma_port: int | None = Field(None, description="Port of the Chroma server (default 8000 when a host is set).")
     collection: str = Field("guanwen", description="Chroma collection name.")
+    bm25_fallback: bool = Field(
+        True,
+        description=(
+            "When the vector store cannot be reached, answer hybrid-mode questions from BM25 alone, with a "
+            "notice saying so; false: such questions get a 503 until it is back."
+        ),
+    )
 
     # Chunking
     chunk_chars: int = Field(300, ge=50, description="Target chunk size in characters.")

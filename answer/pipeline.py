@@ -21,10 +21,13 @@ from answer.llm import LLMClient, LLMError, cited_answer, load_prompt
 from answer.models import Answer, language_of, refusal_answer
 from answer.verify import compact, verify
 from index.retrieval import RankedPassage, Searcher
+from index.vector_store import VectorStoreError
 from settings import RetrievalMode, Settings
 
 LLM_FAILED_NOTICE = "语言模型暂时不可用，以下为从资料中直接摘录的答案。"
 LLM_FAILED_NOTICE_EN = "The language model is unavailable; this answer quotes the articles directly."
+VECTORS_DOWN_NOTICE = "向量检索暂时不可用，本回答仅依据关键词检索（BM25），可能遗漏相关资料。"
+VECTORS_DOWN_NOTICE_EN = "Vector search is unavailable; this answer comes from keyword search (BM25) alone and may miss passages."
 OFFLINE_ENGLISH_NOTICE = (
     "Offline, English questions are matched against the Chinese articles only by figures and Latin "
     "terms. Ask in Chinese, or configure an LLM endpoint, for a full answer."
@@ -47,6 +50,7 @@ class _Prepared:
     language: str
     passages: list[RankedPassage]
     evidence: list[Evidence]
+    notice: str | None = None  # retrieval was degraded: said with whatever answer is given
 
 
 class Answerer:
@@ -92,13 +96,24 @@ class Answerer:
     def _prepare(self, question: str, history: list[Turn], mode: RetrievalMode | None) -> _Prepared:
         question = question.strip()
         query = self._standalone(question, history)
-        passages = self.searcher.search(query, mode or self.settings.retrieval_mode, self.settings.top_k)
+        mode = mode or self.settings.retrieval_mode
+        notice = None
+        try:
+            passages = self.searcher.search(query, mode, self.settings.top_k)
+        except VectorStoreError:
+            # Keyword search alone still finds and quotes most answers, and every answer is still
+            # verified: better than no answer while the Chroma server is down (or its disk
+            # full), as long as the answer says so.
+            if mode != "hybrid" or not self.settings.bm25_fallback:
+                raise
+            passages = self.searcher.search(query, "bm25", self.settings.top_k)
+            notice = VECTORS_DOWN_NOTICE if language_of(question) == "zh" else VECTORS_DOWN_NOTICE_EN
         evidence = find_evidence(query, passages, self.searcher.store.lexical(), self.settings)
         if history and is_follow_up(question):
             # 「他还说了什么？」: what the last answer quoted is not news.
             said = compact(previous_answer(history))
             evidence = [e for e in evidence if compact(e.text) not in said]
-        return _Prepared(question, query, language_of(question), passages, evidence)
+        return _Prepared(question, query, language_of(question), passages, evidence, notice)
 
     def _standalone(self, question: str, history: list[Turn]) -> str:
         english = language_of(question) == "en"
@@ -118,17 +133,19 @@ class Answerer:
         answer.query = prepared.query
         if self.llm is None and prepared.language == "en":
             answer.notice = OFFLINE_ENGLISH_NOTICE
+        answer.notice = _joined(prepared.notice, answer.notice)
         return verify(answer, prepared.passages)
 
     def _fallback(self, prepared: _Prepared) -> Answer:
         answer = extractive_answer(prepared.question, prepared.evidence)
         answer.query = prepared.query
-        answer.notice = LLM_FAILED_NOTICE if prepared.language == "zh" else LLM_FAILED_NOTICE_EN
+        answer.notice = _joined(prepared.notice, LLM_FAILED_NOTICE if prepared.language == "zh" else LLM_FAILED_NOTICE_EN)
         return verify(answer, prepared.passages)
 
     def _checked(self, prepared: _Prepared, generated: str) -> Answer:
         answer = cited_answer(prepared.question, generated, prepared.passages)
         answer.query = prepared.query
+        answer.notice = _joined(prepared.notice, answer.notice)
         prompts = (load_prompt("system_zh.txt"), load_prompt("system_en.txt"))
         return verify(answer, prepared.passages, prompts)
 
@@ -141,3 +158,7 @@ class Answerer:
         if prepared.language == "en":
             return f"{prepared.question}\n({prepared.query})"
         return prepared.query
+
+
+def _joined(*notices: str | None) -> str | None:
+    return " ".join(n for n in notices if n) or None

@@ -85,8 +85,17 @@ class Manifest:
     def _connect(self) -> Iterator[sqlite3.Connection]:
         # Writes: one short-lived connection per transaction (reads use _reader).
         db = sqlite3.connect(self.path, timeout=30)
-        db.execute("PRAGMA foreign_keys = ON")
-        db.execute("PRAGMA journal_mode = WAL")
+        try:
+            db.execute("PRAGMA foreign_keys = ON")
+            db.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.OperationalError:
+            # A full or read-only disk: WAL mode cannot create its -shm/-wal files, so even reads
+            # fail. Nothing can write there, so read the file as it is (writes fail with a clear
+            # "readonly database"): the index keeps serving. Only when the file exists.
+            db.close()
+            if not self.path.exists():
+                raise
+            db = sqlite3.connect(f"{self.path.resolve().as_uri()}?immutable=1", uri=True, timeout=30)
         try:
             with db:
                 yield db

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -13,6 +14,14 @@ from index.store import IndexStore
 from index.vector_store import VectorStoreError
 from ingest.sync import IngestError, sync
 from settings import load_settings
+
+
+def _disk_hint(storage: Path) -> str:
+    from index.disk import disk_problem
+
+    problem = disk_problem(storage)
+    # What was indexed before the failure stays consistent (vectors first, manifest rows last).
+    return f". Cause: {problem}. What is already indexed still serves; make room and run ingest again" if problem else ""
 
 
 def _argument_problem(path: Path, text: str) -> str | None:
@@ -54,10 +63,11 @@ def main(argv: list[str] | None = None) -> int:
         store = IndexStore(settings, load_embedder(settings), rebuild_on_model_change=True)
         summary = sync(settings, store, roots, progress=not args.json)
     except (IngestError, VectorStoreError, EmbeddingModelError) as error:
-        print(f"ingest: {error}", file=sys.stderr)
+        print(f"ingest: {error}{_disk_hint(settings.storage_dir)}", file=sys.stderr)
         return 1
-    except OSError as error:
-        print(f"ingest: cannot write the index in {settings.storage_dir}: {error.strerror or error}", file=sys.stderr)
+    except (OSError, sqlite3.Error) as error:  # sqlite3: the manifest on a full or read-only disk
+        reason = getattr(error, "strerror", None) or error
+        print(f"ingest: cannot write the index in {settings.storage_dir}: {reason}{_disk_hint(settings.storage_dir)}", file=sys.stderr)
         return 1
 
     if args.json:

@@ -244,7 +244,12 @@ def create_api(settings: Settings, answerer: Answerer, counts: Callable[[], tupl
             return error
         history = [Turn(role=t.role, content=t.content) for t in request.history]
         events = answerer.ask_stream(request.question, history, mode=request.mode)
-        return StreamingResponse((_sse(event) for event in events), media_type="text/event-stream")
+        # Retrieval runs before the first event: pulling it here turns a vector store that is down
+        # into a 503 (web/errors.py) rather than a 200 stream that breaks off.
+        from itertools import chain
+
+        first = next(events)
+        return StreamingResponse((_sse(event) for event in chain([first], events)), media_type="text/event-stream")
 
     @api.post("/api/search", response_model=SearchResponse, responses={422: {"description": "Invalid request"}})
     def search(request: SearchRequest):

@@ -216,11 +216,18 @@ def install_openai_api(api: FastAPI, settings: Settings, answerer: Answerer) -> 
             }
             return f"data: {json.dumps(payload, ensure_ascii=False)}\n\n"
 
+        # Retrieval runs before the first event: pulled here, a vector store that is down becomes
+        # a 503 (web/errors.py) rather than a 200 stream that breaks off.
+        from itertools import chain
+
+        stream = answerer.ask_stream(question, history)
+        first = next(stream)
+
         def events() -> Iterator[str]:
             yield chunk({"role": "assistant", "content": ""})
             try:
                 final = None
-                for event in answerer.ask_stream(question, history):
+                for event in chain([first], stream):
                     if event.kind == "answer":
                         final = event.answer
                     else:

@@ -15,6 +15,7 @@ import pandas as pd
 
 from answer.models import Answer, Citation
 from answer.pipeline import Answerer, Turn
+from index.vector_store import VectorStoreError
 from web.auth import identity_of
 from web.corpus_admin import CorpusAdmin, Report, Upload
 from web.documents import document_details, list_documents
@@ -168,7 +169,11 @@ def search_rows(answerer: Answerer, question: str, mode: str, k: int, lang: str 
         return []
     k = min(max(int(k), 1), 50)  # the slider's range can be bypassed through Gradio's API
     rows = []
-    for hit in answerer.searcher.search(question, mode, int(k)):
+    try:
+        hits = answerer.searcher.search(question, mode, int(k))
+    except VectorStoreError as error:  # shown as the lab's error toast, not a traceback
+        raise gr.Error(tr("lab_vectors_down", lang, error=error)) from error
+    for hit in hits:
         fused = mode == "hybrid"
         rows.append(
             [
@@ -301,6 +306,9 @@ def build_ui(answerer: Answerer, feedback: FeedbackStore | None = None, admin: C
                             "refused": answer.refused,
                         },
                     }
+        except VectorStoreError as error:  # a service down, not a bug: say so plainly
+            log.warning("answering failed: %s", error)
+            messages[-1]["content"] = tr("vectors_down", lang)
         except Exception:  # the UI shows a message, never a traceback; the log keeps the detail
             log.exception("answering failed")
             messages[-1]["content"] = tr("answer_failed", lang)

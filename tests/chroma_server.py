@@ -1,0 +1,55 @@
+"""A real ``chroma run`` for tests: started, stopped and started again on the same path and port."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from tests.conftest import free_port
+
+
+class ChromaServer:
+    def __init__(self, data: Path, log_path: Path):
+        self.data = data
+        self.port = free_port()
+        self.log_path = log_path
+        self.process: subprocess.Popen | None = None
+        self.start()
+
+    def start(self) -> None:
+        binary = Path(sys.executable).with_name("chroma")
+        log = open(self.log_path, "a")
+        self.process = subprocess.Popen(
+            [str(binary), "run", "--path", str(self.data), "--host", "127.0.0.1", "--port", str(self.port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        log.close()  # the child keeps its own descriptor
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError("chroma run exited: " + self.log_path.read_text())
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/api/v2/heartbeat", timeout=1):
+                    return
+            except OSError:
+                time.sleep(0.3)
+        self.stop()
+        raise RuntimeError("chroma run did not answer within 60 s: " + self.log_path.read_text())
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+    def env(self) -> dict[str, str]:
+        return {"GUANWEN_CHROMA_HOST": "127.0.0.1", "GUANWEN_CHROMA_PORT": str(self.port)}
