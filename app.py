@@ -42,7 +42,7 @@ def create_app(settings: Settings):
     import gradio as gr
 
     from web.api import create_api
-    from web.corpus_admin import CorpusAdmin, install_admin_api
+    from web.corpus_admin import CorpusAdmin, install_admin_api, upload_limit_bytes
     from web.documents import install_documents_api
     from web.embed import install_embed
     from web.errors import install_error_handlers
@@ -66,8 +66,8 @@ def create_app(settings: Settings):
     install_error_handlers(api, store)  # vector store down: 503s and a degraded /healthz
     install_origin_policy(api, settings)
     ui = build_ui(answerer, feedback, admin)
-    # Gradio refuses bigger uploads itself (its upload route and the file picker), as ingest would.
-    max_file_size = int(settings.max_file_mb * 1_000_000)  # bytes, the limit ingest applies
+    # Gradio refuses bigger uploads itself, in the page before sending, with a message.
+    max_file_size = upload_limit_bytes(settings)
     return gr.mount_gradio_app(api, ui, path="/", css=CSS, head=HEAD, footer_links=["api"], max_file_size=max_file_size)
 
 

@@ -133,6 +133,15 @@ class Upload:
     source: Path
 
 
+def upload_limit_bytes(settings) -> int:
+    """The largest file a browser or client can upload: ingest's limit, unless the request that
+    carries it would first hit the server's body limit (GUANWEN_MAX_BODY_KB, web/limits.py), less
+    room for the multipart headers."""
+    limit = int(settings.max_file_mb * 1_000_000)
+    body_kb = getattr(settings, "max_body_kb", None)
+    return min(limit, body_kb * 1024 - 8 * 1024) if body_kb else limit
+
+
 class CorpusAdmin:
     def __init__(self, settings, store):
         self.settings = settings

@@ -17,7 +17,7 @@ from answer.models import Answer, Citation
 from answer.pipeline import Answerer, Turn
 from index.vector_store import VectorStoreError
 from web.auth import identity_of
-from web.corpus_admin import CorpusAdmin, Report, Upload
+from web.corpus_admin import CorpusAdmin, Report, Upload, upload_limit_bytes
 from web.documents import document_details, list_documents
 from web.feedback import FeedbackRequest, FeedbackStore
 from web.i18n import LANGUAGE_CHOICES, language, t as tr
@@ -469,7 +469,7 @@ def build_ui(answerer: Answerer, feedback: FeedbackStore | None = None, admin: C
                 admin_only = localize(gr.Markdown(tr("admin_only"), elem_id="gw-admin-only"), value="admin_only")
                 with gr.Group(visible=False, elem_id="gw-admin") as admin_panel:  # shown to administrators on load
                     localize(gr.Markdown(tr("admin_heading")), value="admin_heading")
-                    limit = f"{answerer.settings.max_file_mb:g}"
+                    limit = f"{upload_limit_bytes(answerer.settings) / 1_000_000:.3g}"
                     admin_intro = gr.Markdown(tr("admin_intro", limit=limit))
                     localized.append((admin_intro, lambda lang: gr.update(value=tr("admin_intro", lang, limit=limit))))
                     upload_files = localize(gr.File(
