@@ -41,17 +41,24 @@ def build_answerer(settings: Settings):
 def create_app(settings: Settings):
     import gradio as gr
 
+    from web.access import AccessMiddleware, install_identity_api
     from web.api import create_api
+    from web.auth import AuthConfigError, Authenticator
     from web.corpus_admin import CorpusAdmin, install_admin_api, upload_limit_bytes
     from web.documents import install_documents_api
     from web.embed import install_embed
     from web.errors import install_error_handlers
     from web.feedback import FeedbackStore, install_feedback_api
+    from web.limits import Admission, AdmissionMiddleware, BodyLimitMiddleware, RateLimitMiddleware, TokenBuckets
     from web.openai_api import install_openai_api
     from web.origins import install_origin_policy
     from web.ui import CSS, HEAD, build_ui
     from web.webcomponent import install_web_component
 
+    try:
+        authenticator = Authenticator.from_settings(settings)
+    except AuthConfigError as error:
+        raise StartupError(str(error)) from error
     answerer, store = build_answerer(settings)
     store.lexical()  # load the BM25 matrix now rather than on the first question
     feedback = FeedbackStore(settings.feedback_path)
@@ -64,8 +71,19 @@ def create_app(settings: Settings):
     install_feedback_api(api, settings, feedback)
     install_embed(api)
     install_error_handlers(api, store)  # vector store down: 503s and a degraded /healthz
+    install_identity_api(api, authenticator)
+    # Middleware runs outermost-last-added: CORS and framing, then body size, who is asking,
+    # their rate, and finally the answer slots.
+    api.add_middleware(AdmissionMiddleware, admission=Admission(
+        settings.max_concurrent_answers, settings.max_queued_answers, settings.queue_timeout_s
+    ))
+    if settings.rate_limit_per_minute:
+        api.add_middleware(RateLimitMiddleware, buckets=TokenBuckets(settings.rate_limit_per_minute, settings.rate_limit_burst))
+    api.add_middleware(AccessMiddleware, authenticator=authenticator)
+    api.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_kb * 1024)
     install_origin_policy(api, settings)
     ui = build_ui(answerer, feedback, admin)
+    ui.queue(default_concurrency_limit=settings.max_concurrent_answers, max_size=settings.max_queued_answers)
     # Gradio refuses bigger uploads itself, in the page before sending, with a message.
     max_file_size = upload_limit_bytes(settings)
     return gr.mount_gradio_app(api, ui, path="/", css=CSS, head=HEAD, footer_links=["api"], max_file_size=max_file_size)

@@ -37,6 +37,27 @@ class Settings(BaseSettings):
     port: int = Field(7860, ge=1, le=65535, description="Port the web server listens on.")
     max_question_chars: int = Field(2000, ge=1, description="Longer questions are refused with 422.")
     max_history_turns: int = Field(50, ge=0, description="Longer histories are refused with 422.")
+    max_body_kb: int = Field(1024, ge=1, description="Request bodies larger than this (KiB) get 413.")
+    max_concurrent_answers: int = Field(
+        4, ge=1, description="Answers (/api/ask, /api/search, /v1/chat/completions and the UI chat) worked on at once."
+    )
+    max_queued_answers: int = Field(
+        64, ge=0, description="Answers that may wait for a slot; beyond this, requests get 503 'busy' with Retry-After."
+    )
+    queue_timeout_s: float = Field(30.0, gt=0, description="A waiting answer gets 503 'busy' after this many seconds.")
+    rate_limit_per_minute: int = Field(
+        120, ge=0, description="API and UI requests per minute per client (user, token or address); 0 turns the limit off."
+    )
+    rate_limit_burst: int = Field(60, ge=1, description="Requests a client may make at once before the per-minute rate applies.")
+
+    # Auth (docs/security.md)
+    auth_file: Path | None = Field(
+        None, description="Credentials file (users, hashed passwords, tokens; `python -m web.auth`). Unset: auth is off."
+    )
+    session_hours: float = Field(12.0, gt=0, description="How long a login lasts.")
+    login_max_failures: int = Field(5, ge=1, description="Failed logins for one user or address within the window before a lockout.")
+    login_window_s: float = Field(900.0, gt=0, description="The window in which failed logins are counted.")
+    login_lockout_s: float = Field(300.0, gt=0, description="How long a locked-out user or address must wait.")
     allowed_origins: str = Field(
         "",
         description=(
@@ -121,6 +142,12 @@ class Settings(BaseSettings):
     llm_model: str = Field("gpt-4o-mini", description="Model name sent to the OpenAI-compatible endpoint.")
     llm_timeout_s: float = Field(30.0, gt=0, description="Seconds before an LLM call is abandoned.")
     llm_max_tokens: int = Field(800, ge=16, description="Upper bound on generated tokens.")
+    llm_total_timeout_s: float = Field(
+        120.0, gt=0, description="A streamed answer still arriving after this many seconds is abandoned (extractive fallback)."
+    )
+    max_answer_chars: int = Field(
+        4000, ge=100, description="Generated answers are cut at this length, whatever the endpoint sends."
+    )
     llm_temperature: float = Field(0.1, ge=0, le=2, description="Sampling temperature.")
     openai_api_key: str | None = Field(
         None,
@@ -133,7 +160,7 @@ class Settings(BaseSettings):
         description="Any OpenAI-compatible endpoint (OpenAI, DeepSeek, Qwen, Ollama, vLLM).",
     )
 
-    @field_validator("chroma_host", "openai_api_key", "openai_base_url", mode="before")
+    @field_validator("chroma_host", "openai_api_key", "openai_base_url", "auth_file", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

@@ -8,6 +8,7 @@ name no passage are removed, and each cited passage gets the sentence the answer
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 from typing import Iterator
 
@@ -68,10 +69,22 @@ class LLMClient:
                 max_tokens=self.settings.llm_max_tokens,
                 stream=True,
             )
+            # An endpoint that ignores max_tokens, or trickles forever, must not hold an answer
+            # slot forever: the stream is cut at max_answer_chars and after llm_total_timeout_s.
+            deadline = time.monotonic() + self.settings.llm_total_timeout_s
+            length = 0
             for chunk in chunks:
                 delta = chunk.choices[0].delta.content if chunk.choices else None
                 if delta:
+                    delta = delta[: self.settings.max_answer_chars - length]
+                    length += len(delta)
                     yield delta
+                if length >= self.settings.max_answer_chars:
+                    chunks.close()
+                    return
+                if time.monotonic() > deadline:
+                    chunks.close()
+                    raise LLMError(f"the language model took longer than {self.settings.llm_total_timeout_s:g} s")
         except (OpenAIError, ValueError) as error:
             raise LLMError(f"the language model endpoint failed: {type(error).__name__}") from error
 
@@ -95,7 +108,7 @@ class LLMClient:
         except (OpenAIError, ValueError) as error:  # ValueError: a body that is not JSON
             raise LLMError(f"the language model endpoint failed: {type(error).__name__}") from error
         choices = getattr(response, "choices", None) or []
-        text = (choices[0].message.content or "").strip() if choices else ""
+        text = (choices[0].message.content or "").strip()[: self.settings.max_answer_chars] if choices else ""
         if not text:
             raise LLMError("the language model returned an empty answer")
         return text

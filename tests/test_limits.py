@@ -114,3 +114,15 @@ def test_oversized_bodies_get_413_before_any_handler(limited_app):
             yield b'{"question": "' + b"x" * 1000
     response = httpx.post(url + "/login", content=chunked(), timeout=30)
     assert response.status_code == 413
+
+
+def test_an_endless_generated_answer_is_cut_at_the_answer_limit(fake_store):
+    from tests.test_llm_mode import llm_answerer
+
+    with StandInLLM() as standin:
+        standin.respond_with(lambda r: Reply("东莞计划培育1-2个规模超百亿元的未来产业集群[1]。" + "啊" * 20_000))
+        answerer = llm_answerer(fake_store, standin, max_answer_chars=500)
+        streamed = "".join(e.text for e in answerer.ask_stream(MAIN_QUESTION, []) if e.kind == "token")
+        whole = answerer.ask(MAIN_QUESTION)
+    assert len(streamed) == 500
+    assert len(whole.answer) <= 500 and "1-2个" in whole.answer

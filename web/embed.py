@@ -75,8 +75,16 @@ EMBED_HTML = r"""<!doctype html>
   var documents = {};
   var answerCount = 0;
   var busy = false;
+  // With auth on, the snippet gives a widget token in the page address; it goes out as a Bearer
+  // header on our own requests, so the widget never needs (third-party) cookies.
+  var token = new URLSearchParams(location.search).get("token");
+  function headers(extra) {
+    var h = extra || {};
+    if (token) h["Authorization"] = "Bearer " + token;
+    return h;
+  }
 
-  fetch("api/documents").then(function (r) { return r.ok ? r.json() : []; }).then(function (docs) {
+  fetch("api/documents", { headers: headers() }).then(function (r) { return r.ok ? r.json() : []; }).then(function (docs) {
     docs.forEach(function (d) { documents[d.doc_id] = d; });
   }).catch(function () {});
 
@@ -200,7 +208,7 @@ EMBED_HTML = r"""<!doctype html>
       try {
         var response = await fetch("api/feedback", {
           method: "POST",
-          headers: { "Content-Type": "application/json" },
+          headers: headers({ "Content-Type": "application/json" }),
           body: JSON.stringify({
             question: asked, answer: a.answer, rating: rating, comment: comment.value.trim(),
             wrong_source: wrong.checked, citations: a.citations || [], query: a.query || "",
@@ -230,7 +238,7 @@ EMBED_HTML = r"""<!doctype html>
     try {
       var response = await fetch("api/ask/stream", {
         method: "POST",
-        headers: { "Content-Type": "application/json" },
+        headers: headers({ "Content-Type": "application/json" }),
         body: JSON.stringify({ question: question, history: turns.slice(-20) })
       });
       if (!response.ok) {
@@ -304,4 +312,5 @@ EMBED_HTML = r"""<!doctype html>
 def install_embed(api: FastAPI) -> None:
     @api.get("/embed", response_class=HTMLResponse, include_in_schema=False)
     def embed() -> HTMLResponse:
-        return HTMLResponse(EMBED_HTML, headers={"Cache-Control": "no-cache"})
+        # no-referrer: the widget token in this page's address never leaves in a Referer header.
+        return HTMLResponse(EMBED_HTML, headers={"Cache-Control": "no-cache", "Referrer-Policy": "no-referrer"})

@@ -17,12 +17,13 @@ import uuid
 from pathlib import Path
 from typing import Literal
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from settings import Settings
 from web.inputs import MAX_TURN_CHARS, Text
+from web.auth import identity_of
 
 
 class FeedbackCitation(BaseModel):
@@ -56,10 +57,11 @@ class FeedbackStore:
         self.path = path
         self._lock = threading.Lock()
 
-    def add(self, feedback: FeedbackRequest) -> dict:
+    def add(self, feedback: FeedbackRequest, user: str = "") -> dict:
         record = {
             "feedback_id": uuid.uuid4().hex[:12],
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "user": user,
             **feedback.model_dump(),
         }
         line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
@@ -110,7 +112,7 @@ def golden_row(record: dict) -> dict:
 
 def install_feedback_api(api: FastAPI, settings: Settings, store: FeedbackStore) -> None:
     @api.post("/api/feedback", status_code=201, responses={422: {"description": "Invalid request"}})
-    def feedback(request: FeedbackRequest):
+    def feedback(request: FeedbackRequest, http: Request):
         """Thumbs up or down on an answer, with an optional comment and a 'wrong source' flag."""
         if not request.question.strip():
             return JSONResponse(status_code=422, content={"error": "'question' must not be empty"})
@@ -118,12 +120,18 @@ def install_feedback_api(api: FastAPI, settings: Settings, store: FeedbackStore)
             return JSONResponse(
                 status_code=422, content={"error": f"'question' is longer than {settings.max_question_chars} characters"}
             )
-        record = store.add(request)
+        record = store.add(request, _user(http))
         return {"stored": True, "feedback_id": record["feedback_id"]}
+
+    @api.get("/api/feedback")
+    def own_feedback(http: Request):
+        """The caller's own feedback, newest first (with auth on, nobody sees anyone else's)."""
+        user = _user(http)
+        return [r for r in reversed(store.records()) if r.get("user", "") == user]
 
     @api.get("/api/feedback/export", response_class=Response, responses={200: {"content": {"application/x-ndjson": {}}}})
     def export(rating: Literal["up", "down"] | None = None):
-        """All feedback as JSONL in the golden-set format ({"id", "question", "expected": [],
+        """Administrators only: all feedback as JSONL in the golden-set format ({"id", "question", "expected": [],
         "unanswerable": false, plus the feedback fields}); ``?rating=down`` for the bad answers."""
         rows = [golden_row(r) for r in store.records() if rating is None or r.get("rating") == rating]
         body = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
@@ -132,3 +140,8 @@ def install_feedback_api(api: FastAPI, settings: Settings, store: FeedbackStore)
             media_type="application/x-ndjson",
             headers={"Content-Disposition": 'attachment; filename="feedback.jsonl"'},
         )
+
+
+def _user(request: Request) -> str:
+    identity = identity_of(request)
+    return identity.name if identity else ""

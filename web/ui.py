@@ -16,9 +16,9 @@ import pandas as pd
 from answer.models import Answer, Citation
 from answer.pipeline import Answerer, Turn
 from index.vector_store import VectorStoreError
-from web.auth import identity_of
 from web.corpus_admin import CorpusAdmin, Report, Upload, upload_limit_bytes
 from web.documents import document_details, list_documents
+from web.auth import identity_of
 from web.feedback import FeedbackRequest, FeedbackStore
 from web.i18n import LANGUAGE_CHOICES, language, t as tr
 from web.inputs import InputTextError, clean_text
@@ -99,6 +99,11 @@ def render_answer(
     elif answer.related:
         parts.append(_sources(tr("related", lang), answer.related, "gw-sources gw-related", details, turn, "r", lang))
     return f'<div class="gw-answer-block">{"".join(parts)}</div>'
+
+
+def _user_name(request: gr.Request | None) -> str:
+    identity = identity_of(request) if request is not None else None
+    return identity.name if identity else ""
 
 
 def _with_markers(text: str, ids: set[int], turn: int) -> str:
@@ -324,7 +329,7 @@ def build_ui(answerer: Answerer, feedback: FeedbackStore | None = None, admin: C
         return gr.update(visible=True), {"index": index, "rating": rating}, heading, False, ""
 
     def submit_feedback(
-        pending: dict | None, records: dict, comment: str, wrong_source: bool, lang: str
+        pending: dict | None, records: dict, comment: str, wrong_source: bool, lang: str, request: gr.Request
     ):
         lang = language(lang)
         if feedback is None or not pending or pending.get("index") not in records:
@@ -342,7 +347,8 @@ def build_ui(answerer: Answerer, feedback: FeedbackStore | None = None, admin: C
                     query=record["query"],
                     refused=record["refused"],
                     channel="ui",
-                )
+                ),
+                user=_user_name(request),
             )
         except Exception:
             log.exception("storing feedback failed")
