@@ -80,7 +80,9 @@ def create_app(settings: Settings):
     if settings.rate_limit_per_minute:
         api.add_middleware(RateLimitMiddleware, buckets=TokenBuckets(settings.rate_limit_per_minute, settings.rate_limit_burst))
     api.add_middleware(AccessMiddleware, authenticator=authenticator)
-    api.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_kb * 1024)
+    api.add_middleware(
+        BodyLimitMiddleware, max_bytes=settings.max_body_kb * 1024, upload_max_bytes=int(settings.max_upload_mb * 1_000_000)
+    )
     install_origin_policy(api, settings)
     ui = build_ui(answerer, feedback, admin)
     ui.queue(default_concurrency_limit=settings.max_concurrent_answers, max_size=settings.max_queued_answers)

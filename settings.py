@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(2000, ge=1, description="Longer questions are refused with 422.")
     max_history_turns: int = Field(50, ge=0, description="Longer histories are refused with 422.")
     max_body_kb: int = Field(1024, ge=1, description="Request bodies larger than this (KiB) get 413.")
+    max_upload_mb: float = Field(
+        100.0, gt=0, description="Largest article upload request (all its files together, MB); larger ones get 413."
+    )
     max_concurrent_answers: int = Field(
         4, ge=1, description="Answers (/api/ask, /api/search, /v1/chat/completions and the UI chat) worked on at once."
     )

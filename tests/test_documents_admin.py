@@ -62,15 +62,15 @@ def test_only_plain_file_names_are_accepted(name, code):
     assert name_problem(name) == code
 
 
-def test_uploads_are_limited_by_ingest_and_by_the_body_limit_whichever_is_lower():
+def test_uploads_are_limited_by_ingest_and_by_the_upload_limit_whichever_is_lower():
     from types import SimpleNamespace
 
     from web.corpus_admin import upload_limit_bytes
 
-    assert upload_limit_bytes(SimpleNamespace(max_file_mb=0.05, max_body_kb=1024)) == 50_000
-    # 20 MB files, but requests of at most 1 MiB: the page must not offer what the server refuses.
-    assert upload_limit_bytes(SimpleNamespace(max_file_mb=20, max_body_kb=1024)) == 1024 * 1024 - 8 * 1024
-    assert upload_limit_bytes(SimpleNamespace(max_file_mb=20, max_body_kb=100_000)) == 20_000_000
+    assert upload_limit_bytes(SimpleNamespace(max_file_mb=0.05, max_upload_mb=100)) == 50_000
+    # 20 MB files, but upload requests of at most 1 MB: the page must not offer what the server refuses.
+    assert upload_limit_bytes(SimpleNamespace(max_file_mb=20, max_upload_mb=1)) == 1_000_000 - 8 * 1024
+    assert upload_limit_bytes(SimpleNamespace(max_file_mb=20, max_upload_mb=100)) == 20_000_000
 
 
 def test_an_upload_is_indexed_and_found_at_once(fake_settings, fake_store, tmp_path):

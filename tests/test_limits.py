@@ -1,6 +1,9 @@
 """web/limits.py: request body size, per-client rate limits (429 + Retry-After) and the answer
 slots with their bounded queue (503 "busy"), in process and over real HTTP."""
 
+import http.client
+import json
+import shutil
 import threading
 
 import httpx
@@ -33,10 +36,13 @@ def test_the_bucket_table_stays_bounded():
 def limited_app(tmp_path_factory):
     """One answer at a time, no queue, 6 requests a minute per client with bursts of 4, 8 KiB bodies."""
     folder = tmp_path_factory.mktemp("limited-app")
+    corpus = folder / "corpus"  # a copy: the upload test adds an article to it
+    corpus.mkdir()
+    shutil.copy(SEED_ARTICLE, corpus / SEED_ARTICLE.name)
     with StandInLLM() as standin:
         env = clean_env(
             GUANWEN_STORAGE_DIR=str(folder / "storage"),
-            GUANWEN_CORPUS_DIR=str(SEED_ARTICLE.parent),
+            GUANWEN_CORPUS_DIR=str(corpus),
             GUANWEN_EMBED_MODEL="fake",
             OPENAI_API_KEY="test-key",
             OPENAI_BASE_URL=standin.base_url,
@@ -126,3 +132,24 @@ def test_an_endless_generated_answer_is_cut_at_the_answer_limit(fake_store):
         whole = answerer.ask(MAIN_QUESTION)
     assert len(streamed) == 500
     assert len(whole.answer) <= 500 and "1-2个" in whole.answer
+
+
+@pytest.mark.slow
+def test_uploads_have_their_own_larger_limit_and_must_declare_it(limited_app):
+    url, _ = limited_app
+    # 2 MB: far over the 8 KiB body limit, within the upload limit; it reaches the handler, which
+    # (auth off, loopback = administrator) stores the article or says why not: never a 413.
+    article = "东莞新型储能产业规划。".encode() * 200_000
+    response = httpx.post(url + "/api/admin/documents", files={"files": ("储能.txt", article, "text/plain")}, timeout=120)
+    assert response.status_code == 200 and response.json()["added"] == ["储能.txt"], response.text
+    response = httpx.post(url + "/gradio_api/upload", content=iter([b"x" * 1000]), timeout=30)  # no Content-Length
+    assert response.status_code == 411 and "Content-Length" in response.json()["error"]
+    # Declares 200 MB and sends nothing: refused on the declaration, before any byte is read.
+    host, port = url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    connection.putrequest("POST", "/gradio_api/upload")
+    connection.putheader("Content-Length", str(200_000_000))
+    connection.endheaders()
+    response = connection.getresponse()
+    assert response.status == 413 and "larger than 100 MB" in json.loads(response.read())["error"]
+    connection.close()

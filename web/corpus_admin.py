@@ -134,12 +134,10 @@ class Upload:
 
 
 def upload_limit_bytes(settings) -> int:
-    """The largest file a browser or client can upload: ingest's limit, unless the request that
-    carries it would first hit the server's body limit (GUANWEN_MAX_BODY_KB, web/limits.py), less
-    room for the multipart headers."""
-    limit = int(settings.max_file_mb * 1_000_000)
-    body_kb = getattr(settings, "max_body_kb", None)
-    return min(limit, body_kb * 1024 - 8 * 1024) if body_kb else limit
+    """The largest file a browser or client can upload: ingest's limit, unless the upload request
+    that carries it would first hit GUANWEN_MAX_UPLOAD_MB (web/limits.py), less room for the
+    multipart headers."""
+    return min(int(settings.max_file_mb * 1_000_000), int(settings.max_upload_mb * 1_000_000) - 8 * 1024)
 
 
 class CorpusAdmin:

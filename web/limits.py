@@ -1,6 +1,7 @@
 """Limits that keep one client, or a crowd, from taking the server down (docs/security.md):
 
-- ``BodyLimitMiddleware``: request bodies over ``max_body_kb`` get 413 before any handler reads them.
+- ``BodyLimitMiddleware``: request bodies over ``max_body_kb`` get 413 before any handler reads them
+  (article uploads: over ``max_upload_mb``).
 - ``RateLimitMiddleware``: a token bucket per client (its user or token name when authenticated,
   else its address) on the API and the UI's event endpoints; an empty bucket gets 429 with
   Retry-After.
@@ -32,20 +33,36 @@ def _error(path: str, status: int, message: str, code: str, headers: dict[str, s
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+UPLOAD_PATHS = {"/gradio_api/upload", "/api/admin/documents"}
+
+
 class BodyLimitMiddleware:
-    def __init__(self, app: ASGIApp, max_bytes: int):
+    def __init__(self, app: ASGIApp, max_bytes: int, upload_max_bytes: int):
         self.app = app
         self.max_bytes = max_bytes
+        self.upload_max_bytes = upload_max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
-        too_large = _error(
-            scope["path"], 413, f"the request body is larger than {self.max_bytes // 1024} KiB", "request_too_large", {}
-        )
+        path = scope["path"]
         declared = dict(scope.get("headers", [])).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+        length = int(declared) if declared is not None and declared.isdigit() else None
+        if path in UPLOAD_PATHS:
+            # Article uploads are larger than any JSON body and are streamed to disk by their
+            # handlers, not held here: they must declare their length (browsers and HTTP clients
+            # do for multipart forms), and the server never reads past it.
+            if length is None:
+                await _error(path, 411, "an upload must declare its Content-Length", "length_required", {})(scope, receive, send)
+            elif length > self.upload_max_bytes:
+                limit = f"{self.upload_max_bytes / 1_000_000:g} MB"
+                await _error(path, 413, f"the upload is larger than {limit}", "request_too_large", {})(scope, receive, send)
+            else:
+                await self.app(scope, receive, send)
+            return
+        too_large = _error(path, 413, f"the request body is larger than {self.max_bytes // 1024} KiB", "request_too_large", {})
+        if length is not None and length > self.max_bytes:
             await too_large(scope, receive, send)
             return
         # Without a trustworthy length (chunked uploads), count while reading: the body is small
