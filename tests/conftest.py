@@ -12,6 +12,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -158,3 +159,38 @@ def chromium():
         browser = playwright.chromium.launch(executable_path=CHROMIUM_PATH, args=CHROMIUM_FLAGS)
         yield browser
         browser.close()
+
+
+class HostSite:
+    """Another site: a page on its own loopback port whose body is ``body(app_url)``. It binds its
+    port at once (so the app cannot take it); ``app_url`` is set once the app runs."""
+
+    def __init__(self, body):
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.app_url = ""
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                page = (
+                    "<!doctype html><html><head><meta charset='utf-8'><title>host</title></head><body>"
+                    f"<h1>A host site</h1>{body(site.app_url)}</body></html>"
+                ).encode("utf-8")
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(page)))
+                self.end_headers()
+                self.wfile.write(page)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()

@@ -2,57 +2,24 @@
 (GUANWEN_ALLOWED_ORIGINS: CORS and frame-ancestors), over real HTTP and in Chromium."""
 
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
 
-from tests.conftest import MAIN_QUESTION, OUTPUT_DIR, SEED_ARTICLE, RunningApp, clean_env, run_python
+from tests.conftest import MAIN_QUESTION, OUTPUT_DIR, SEED_ARTICLE, HostSite, RunningApp, clean_env, run_python
 
 pytestmark = pytest.mark.slow
 
 
-class HostSite:
-    """Another site: a page on its own loopback port that frames guanwen's /embed. It binds its
-    port at once (so the app cannot take it); ``app_url`` is set once the app runs."""
-
-    def __init__(self):
-        self.app_url = ""
-        site = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                page = (
-                    "<!doctype html><html><head><meta charset='utf-8'><title>host</title></head><body>"
-                    "<h1>A host site</h1>"
-                    f"<iframe id='guanwen' src='{site.app_url}/embed' width='420' height='640' title='莞问'></iframe>"
-                    "</body></html>"
-                ).encode("utf-8")
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(page)))
-                self.end_headers()
-                self.wfile.write(page)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
+def iframe(app_url: str) -> str:
+    return f"<iframe id='guanwen' src='{app_url}/embed' width='420' height='640' title='莞问'></iframe>"
 
 
 @pytest.fixture(scope="module")
 def embed_setup(tmp_path_factory):
     folder = tmp_path_factory.mktemp("embed-app")
-    allowed, other = HostSite(), HostSite()
+    allowed, other = HostSite(iframe), HostSite(iframe)
     env = clean_env(
         GUANWEN_STORAGE_DIR=str(folder / "storage"),
         GUANWEN_CORPUS_DIR=str(SEED_ARTICLE.parent),

@@ -7,13 +7,11 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
 
-from tests.conftest import MAIN_QUESTION, OUTPUT_DIR, REPO, SEED_ARTICLE, RunningApp, clean_env, run_python
+from tests.conftest import MAIN_QUESTION, OUTPUT_DIR, REPO, SEED_ARTICLE, HostSite, RunningApp, clean_env, run_python
 
 pytestmark = pytest.mark.slow
 
@@ -22,38 +20,11 @@ SNIPPET = """<script type="module" src="{app}/gradio.js"></script>
 <gradio-app src="{app}/"></gradio-app>"""
 
 
-class HostPage:
-    """A page on its own loopback port holding the web component snippet."""
-
-    def __init__(self):
-        self.app_url = ""
-        site = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                page = (
-                    "<!doctype html><html><head><meta charset='utf-8'><title>host</title></head><body>"
-                    f"<h1>A host site</h1>{SNIPPET.format(app=site.app_url)}</body></html>"
-                ).encode("utf-8")
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(page)))
-                self.end_headers()
-                self.wfile.write(page)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
+def snippet(app_url: str) -> str:
+    return SNIPPET.format(app=app_url)
 
 
-def _start(folder, host: HostPage, **extra: str) -> RunningApp:
+def _start(folder, host: HostSite, **extra: str) -> RunningApp:
     corpus = folder / "corpus"
     corpus.mkdir()
     shutil.copy(SEED_ARTICLE, corpus / SEED_ARTICLE.name)
@@ -69,7 +40,7 @@ def _start(folder, host: HostPage, **extra: str) -> RunningApp:
 
 @pytest.fixture(scope="module")
 def open_app(tmp_path_factory):
-    allowed, other = HostPage(), HostPage()
+    allowed, other = HostSite(snippet), HostSite(snippet)
     app = _start(tmp_path_factory.mktemp("wc-open"), allowed)
     other.app_url = app.url
     yield app.url, allowed, other
@@ -115,7 +86,7 @@ def test_the_web_component_stays_empty_on_a_host_not_allowed(open_app, chromium)
 
 
 def test_with_auth_on_the_web_component_cannot_load(tmp_path):
-    host = HostPage()
+    host = HostSite(snippet)
     credentials = tmp_path / "auth.json"
     subprocess.run(
         [sys.executable, "-m", "web.auth", "--file", str(credentials), "add-user", "wang", "--role", "admin", "--password-stdin"],
