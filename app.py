@@ -29,6 +29,7 @@ def build_answerer(settings: Settings):
     try:
         store = IndexStore(settings, load_embedder(settings))
         store.embedder.dimension  # load the model now: a broken one fails here, not mid-question
+        store.collection.follow(lambda: store.manifest.generation)  # see each ingest's vectors
     except (VectorStoreError, EmbeddingModelError) as error:
         raise StartupError(str(error)) from error
     searcher = Searcher(

@@ -6,6 +6,7 @@ another model or backend is refused instead of silently returning nonsense.
 
 from __future__ import annotations
 
+import threading
 from typing import Any, Callable
 
 import chromadb
@@ -99,7 +100,7 @@ def upsert_chunks(
     documents: list[str],
     metadatas: list[dict[str, str | int | float | bool]],
 ) -> None:
-    batch = max(1, max_batch_size(client))
+    batch = max(1, max_batch_size(getattr(collection, "client", client)))  # a reopened store's client
     for i in range(0, len(ids), batch):
         collection.upsert(
             ids=ids[i : i + batch],
@@ -128,7 +129,7 @@ def all_ids(collection: Any, page: int = 5000) -> set[str]:
 
 
 def delete_ids(collection: Any, client: Any, ids: list[str]) -> None:
-    batch = max(1, max_batch_size(client))
+    batch = max(1, max_batch_size(getattr(collection, "client", client)))  # a reopened store's client
     for i in range(0, len(ids), batch):
         collection.delete(ids=ids[i : i + batch])
 
@@ -186,10 +187,59 @@ class GuardedCollection:
         self._client = client
         self._collection = collection
         self._where = describe(client)
+        self._generation: Callable[[], int] | None = None
+        self._seen = 0
+        self._retired: Any = None  # the previous embedded system, stopped at the next reopen
+        self._reopen_lock = threading.Lock()
 
     @property
     def inner(self) -> Any:
         return self._collection
+
+    @property
+    def client(self) -> Any:
+        return self._client
+
+    def follow(self, generation: Callable[[], int]) -> None:
+        """Keep an embedded store current with ``generation`` (the manifest's): an embedded Chroma
+        client keeps querying the vectors it loaded and never sees what another process (ingest)
+        wrote since, so it is reopened when the generation moves. A Chroma server needs none of this."""
+        self._generation = generation
+        self._seen = generation()
+
+    def _refresh(self) -> None:
+        if self._generation is None:
+            return
+        now = self._generation()
+        if now == self._seen:
+            return
+        with self._reopen_lock:
+            if now == self._seen:
+                return
+            chroma = self._client.get_settings()
+            if chroma.is_persistent:
+                from chromadb.api.shared_system_client import SharedSystemClient
+
+                # chromadb keeps one system per folder per process: forget it to get a fresh one.
+                # The old one is stopped only at the next reopen, so questions still running on it
+                # finish undisturbed.
+                identifier = SharedSystemClient._get_identifier_from_settings(chroma)
+                old = SharedSystemClient._identifier_to_system.pop(identifier, None)
+                try:
+                    client = chromadb.PersistentClient(path=chroma.persist_directory, settings=ChromaSettings(anonymized_telemetry=False))
+                    collection = client.get_collection(self._collection.name, embedding_function=None)
+                except Exception as error:
+                    if old is not None:  # keep serving what we had
+                        SharedSystemClient._identifier_to_system[identifier] = old
+                    raise (translate(error, self._where) or error) from error
+                if self._retired is not None:
+                    try:
+                        self._retired.stop()
+                    except Exception:  # releasing an old system must not fail a question
+                        pass
+                self._retired = old
+                self._client, self._collection = client, collection
+            self._seen = now
 
     def __getattr__(self, name: str) -> Any:
         attribute = getattr(self._collection, name)
@@ -200,6 +250,7 @@ class GuardedCollection:
             from chromadb.errors import NotFoundError
 
             try:
+                self._refresh()
                 try:
                     return getattr(self._collection, name)(*args, **kwargs)
                 except NotFoundError:

@@ -348,6 +348,14 @@ def test_restart_and_kill_9_lose_no_feedback_and_no_index_state(tmp_path, corpus
         assert export(app.url) == feedback
         assert ask(app.url).json() == answer
         assert httpx.get(app.url + "/healthz", timeout=30).json() == health
+        # An ingest while it runs, after it has answered (and so loaded the vectors): the new
+        # article is found on both sides at once, and must still be there after the kill.
+        (corpus / "humen.md").write_text(NEW_ARTICLE, encoding="utf-8")
+        assert ingest(env).returncode == 0
+        assert [top_doc(app.url, mode) for mode in ("bm25", "dense")] == ["humen.md", "humen.md"]
+        health = httpx.get(app.url + "/healthz", timeout=30).json()
+        assert health["documents"] == 2
+        answer = ask(app.url).json()
         post_feedback(app.url, "down", "kill -9 之前的最后一条")
         feedback = export(app.url)
         assert len(feedback.splitlines()) == 3
@@ -360,5 +368,16 @@ def test_restart_and_kill_9_lose_no_feedback_and_no_index_state(tmp_path, corpus
         assert export(app.url) == feedback
         assert ask(app.url).json() == answer
         assert httpx.get(app.url + "/healthz", timeout=30).json() == health
+        assert [top_doc(app.url, mode) for mode in ("bm25", "dense")] == ["humen.md", "humen.md"]
     finally:
         app.stop()
+
+
+NEW_ARTICLE = "# 虎门\n\n虎门镇今年新建了一座量子计算实验室，投资约五亿元。\n"
+
+
+def top_doc(url: str, mode: str) -> str | None:
+    response = httpx.post(url + "/api/search", json={"question": "虎门镇量子计算实验室", "mode": mode}, timeout=60)
+    assert response.status_code == 200, response.text
+    passages = response.json()["passages"]
+    return passages[0]["doc_id"] if passages else None
