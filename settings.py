@@ -102,6 +102,14 @@ class Settings(BaseSettings):
     chroma_host: str | None = Field(None, description="Use a Chroma server at this host instead of the embedded store.")
     chroma_port: int | None = Field(None, description="Port of the Chroma server (default 8000 when a host is set).")
     collection: str = Field("guanwen", description="Chroma collection name.")
+    chroma_timeout_s: float = Field(
+        60.0,
+        gt=0,
+        description=(
+            "Seconds a request to the Chroma server may take; a server that does not answer in time is "
+            "treated as unreachable (see GUANWEN_BM25_FALLBACK)."
+        ),
+    )
     bm25_fallback: bool = Field(
         True,
         description=(

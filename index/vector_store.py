@@ -31,9 +31,11 @@ def open_client(settings: Settings) -> Any:
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     try:
         if settings.chroma_host:
-            return chromadb.HttpClient(
+            client = chromadb.HttpClient(
                 host=settings.chroma_host, port=settings.chroma_port or 8000, settings=chroma_settings
             )
+            _bound_requests(client, settings.chroma_timeout_s)
+            return client
         settings.chroma_dir.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
     except Exception as error:  # chromadb raises plain Exception/ValueError for connection failures
@@ -43,6 +45,16 @@ def open_client(settings: Settings) -> Any:
             else f"the Chroma store in {settings.chroma_dir}"
         )
         raise VectorStoreError(f"cannot open {where}: {error}") from error
+
+
+def _bound_requests(client: Any, seconds: float) -> None:
+    """chromadb's HTTP client waits forever (timeout=None): a hung or unreachable server would hold
+    every question that asks it. Bounded, such a server is "cannot be reached", like a stopped one."""
+    import httpx
+
+    session = getattr(getattr(client, "_server", None), "_session", None)  # chromadb internals
+    if session is not None:
+        session.timeout = httpx.Timeout(seconds, connect=min(seconds, 5.0))
 
 
 def open_collection(

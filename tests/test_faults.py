@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 from pathlib import Path
 
@@ -90,9 +91,10 @@ def test_chroma_server_stopped_then_restarted_under_running_apps(tmp_path, corpu
     try:
         env = fake_env(tmp_path / "storage", corpus, **chroma.env())
         assert ingest(env).returncode == 0
-        lenient = RunningApp(env, tmp_path / "lenient.log")
+        app_env = {**env, "GUANWEN_CHROMA_TIMEOUT_S": "5"}  # for the hung server at the end
+        lenient = RunningApp(app_env, tmp_path / "lenient.log")
         apps.append(lenient)
-        strict = RunningApp({**env, "GUANWEN_BM25_FALLBACK": "false"}, tmp_path / "strict.log")
+        strict = RunningApp({**app_env, "GUANWEN_BM25_FALLBACK": "false"}, tmp_path / "strict.log")
         apps.append(strict)
         before = ask(lenient.url).json()
         assert "1-2个" in before["answer"] and before["notice"] is None
@@ -152,6 +154,18 @@ def test_chroma_server_stopped_then_restarted_under_running_apps(tmp_path, corpu
             hits = httpx.post(app.url + "/api/search", json={"question": MAIN_QUESTION, "mode": "dense"}, timeout=60)
             assert hits.status_code == 200 and hits.json()["passages"]
         assert "1-2个" in chat(strict.url)
+
+        # A hung server (SIGSTOP: the kernel still accepts connections, nothing answers) counts
+        # as unreachable once GUANWEN_CHROMA_TIMEOUT_S has passed: no question waits forever.
+        chroma.process.send_signal(signal.SIGSTOP)
+        try:
+            response = ask(strict.url)
+            assert response.status_code == 503 and "cannot be reached" in response.json()["error"], response.text
+            hung = ask(lenient.url).json()
+            assert hung["notice"] == VECTORS_DOWN_NOTICE and "1-2个" in hung["answer"]
+        finally:
+            chroma.process.send_signal(signal.SIGCONT)
+        assert ask(strict.url).json()["notice"] is None
     finally:
         stop_all(apps)
         chroma.stop()
