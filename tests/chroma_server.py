@@ -1,4 +1,5 @@
-"""A real ``chroma run`` for tests: started, stopped and started again on the same path and port."""
+"""Processes for the fault and scale-out tests: a real ``chroma run`` (started, stopped and started
+again on the same path and port), and app processes started side by side."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from tests.conftest import free_port
+from tests.conftest import RunningApp, free_port
 
 
 class ChromaServer:
@@ -53,3 +54,23 @@ class ChromaServer:
 
     def env(self) -> dict[str, str]:
         return {"GUANWEN_CHROMA_HOST": "127.0.0.1", "GUANWEN_CHROMA_PORT": str(self.port)}
+
+
+def start_apps(*specs: tuple[dict[str, str], Path]) -> list[RunningApp]:
+    """``RunningApp(env, log)`` for each spec, started at the same time (start-up is mostly imports,
+    so two cores start two at once); if one fails, the others are stopped before the error is raised."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(len(specs)) as pool:
+        futures = [pool.submit(RunningApp, env, log) for env, log in specs]
+    apps, errors = [], []
+    for future in futures:
+        try:
+            apps.append(future.result())
+        except Exception as error:
+            errors.append(error)
+    if errors:
+        for app in apps:
+            app.stop()
+        raise errors[0]
+    return apps

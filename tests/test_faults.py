@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from answer.pipeline import VECTORS_DOWN_NOTICE
-from tests.chroma_server import ChromaServer
+from tests.chroma_server import ChromaServer, start_apps
 from tests.conftest import MAIN_QUESTION, SEED_ARTICLE, RunningApp, clean_env, run_python
 from tests.corpus_factory import write_corpus
 from web.i18n import t as tr
@@ -92,10 +92,10 @@ def test_chroma_server_stopped_then_restarted_under_running_apps(tmp_path, corpu
         env = fake_env(tmp_path / "storage", corpus, **chroma.env())
         assert ingest(env).returncode == 0
         app_env = {**env, "GUANWEN_CHROMA_TIMEOUT_S": "5"}  # for the hung server at the end
-        lenient = RunningApp(app_env, tmp_path / "lenient.log")
-        apps.append(lenient)
-        strict = RunningApp({**app_env, "GUANWEN_BM25_FALLBACK": "false"}, tmp_path / "strict.log")
-        apps.append(strict)
+        apps = start_apps(
+            (app_env, tmp_path / "lenient.log"), ({**app_env, "GUANWEN_BM25_FALLBACK": "false"}, tmp_path / "strict.log")
+        )
+        lenient, strict = apps
         before = ask(lenient.url).json()
         assert "1-2个" in before["answer"] and before["notice"] is None
         counts = httpx.get(lenient.url + "/healthz", timeout=30).json()

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.chroma_server import ChromaServer
+from tests.chroma_server import ChromaServer, start_apps
 from tests.conftest import MAIN_QUESTION, SEED_ARTICLE, RunningApp, clean_env, run_python
 
 pytestmark = pytest.mark.slow
@@ -58,16 +58,18 @@ def test_app_processes_share_a_chroma_server_and_see_each_ingest(tmp_path):
         ingest_env = env_for(tmp_path / "storage", corpus, chroma)
         first = run_python(["-m", "ingest", "--json"], ingest_env)
         assert first.returncode == 0, first.stderr
-        # Host A: two processes on ingest's own storage folder.
-        for name in ("a1", "a2"):
-            apps.append(RunningApp(ingest_env, tmp_path / f"{name}.log"))
         # Host B: its own storage folder, filled by a publish from host A.
         remote_storage = tmp_path / "host-b" / "storage"
         published = run_python(["-m", "index.publish", str(remote_storage)], ingest_env)
         assert published.returncode == 0, published.stderr
         assert not (remote_storage / "chroma").exists()
-        remote = RunningApp(env_for(remote_storage, corpus, chroma), tmp_path / "b.log")
-        apps.append(remote)
+        # Two processes on host A, on ingest's own storage folder, and one on host B.
+        apps = start_apps(
+            (ingest_env, tmp_path / "a1.log"),
+            (ingest_env, tmp_path / "a2.log"),
+            (env_for(remote_storage, corpus, chroma), tmp_path / "b.log"),
+        )
+        remote = apps[2]
 
         answers = [ask(app.url) for app in apps]
         assert "1-2个" in answers[0]["answer"] and answers[0]["citations"]
