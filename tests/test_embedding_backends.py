@@ -10,7 +10,7 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import REPO, clean_env, make_settings
+from tests.conftest import REPO, clean_env, make_settings
 from index import vector_store
 from index.embedding import (
     EmbeddingModelError,
