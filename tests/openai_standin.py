@@ -111,6 +111,20 @@ class StandInLLM:
             self._responder = responder
             self.requests.clear()
 
+    def app_env(self, storage, corpus, **extra: str) -> dict[str, str]:
+        """The environment of an app (fake embedder, clean of the caller's settings) whose LLM is this stand-in."""
+        from tests.conftest import clean_env
+
+        return clean_env(
+            GUANWEN_STORAGE_DIR=str(storage),
+            GUANWEN_CORPUS_DIR=str(corpus),
+            GUANWEN_EMBED_MODEL="fake",
+            OPENAI_API_KEY="test-key",
+            OPENAI_BASE_URL=self.base_url,
+            GUANWEN_LLM_MODEL="standin",
+            **extra,
+        )
+
     def __enter__(self) -> "StandInLLM":
         self._thread.start()
         return self

@@ -3,7 +3,7 @@
 import httpx
 import pytest
 
-from tests.conftest import MAIN_QUESTION, RunningApp, SEED_ARTICLE, clean_env, run_python
+from tests.conftest import MAIN_QUESTION, RunningApp, SEED_ARTICLE, run_python
 from tests.openai_standin import Reply, StandInLLM
 from tests.test_api_http import read_sse
 from tests.test_llm_mode import passage_number
@@ -15,15 +15,7 @@ pytestmark = pytest.mark.slow
 def llm_app(tmp_path_factory):
     folder = tmp_path_factory.mktemp("llm-app")
     with StandInLLM() as standin:
-        env = clean_env(
-            GUANWEN_STORAGE_DIR=str(folder / "storage"),
-            GUANWEN_CORPUS_DIR=str(SEED_ARTICLE.parent),
-            GUANWEN_EMBED_MODEL="fake",
-            OPENAI_API_KEY="test-key",
-            OPENAI_BASE_URL=standin.base_url,
-            GUANWEN_LLM_MODEL="standin",
-            GUANWEN_LLM_TIMEOUT_S="2",
-        )
+        env = standin.app_env(folder / "storage", SEED_ARTICLE.parent, GUANWEN_LLM_TIMEOUT_S="2")
         assert run_python(["-m", "ingest", "--json"], env).returncode == 0
         app = RunningApp(env, folder / "app.log")
         yield app.url, standin

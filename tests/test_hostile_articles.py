@@ -19,7 +19,7 @@ import re
 import pytest
 
 from answer.verify import _sentences, _windows, compact
-from tests.conftest import OUTPUT_DIR, REPO, SEED_ARTICLE, RunningApp, clean_env, make_settings, run_python
+from tests.conftest import OUTPUT_DIR, REPO, SEED_ARTICLE, RunningApp, make_settings, run_python
 from tests.openai_standin import Reply, StandInLLM
 from tests.test_bad_input import build_app
 from tests.test_llm_mode import passage_number
@@ -94,15 +94,7 @@ def respond(request: dict) -> Reply:
 
 
 def llm_env(folder, standin) -> dict[str, str]:
-    return clean_env(
-        GUANWEN_STORAGE_DIR=str(folder / "storage"),
-        GUANWEN_CORPUS_DIR=str(folder / "corpus"),
-        GUANWEN_EMBED_MODEL="fake",
-        OPENAI_API_KEY="test-key",
-        OPENAI_BASE_URL=standin.base_url,
-        GUANWEN_LLM_MODEL="standin",
-        GUANWEN_LLM_TIMEOUT_S="10",
-    )
+    return standin.app_env(folder / "storage", folder / "corpus", GUANWEN_LLM_TIMEOUT_S="10")
 
 
 # --- planted instructions, over the API in process ----------------------------------------------

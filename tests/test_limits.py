@@ -10,7 +10,7 @@ import time
 import httpx
 import pytest
 
-from tests.conftest import MAIN_QUESTION, RunningApp, SEED_ARTICLE, clean_env, run_python
+from tests.conftest import MAIN_QUESTION, RunningApp, SEED_ARTICLE, run_python
 from tests.openai_standin import Reply, StandInLLM
 from web.limits import TokenBuckets
 
@@ -41,13 +41,9 @@ def limited_app(tmp_path_factory):
     corpus.mkdir()
     shutil.copy(SEED_ARTICLE, corpus / SEED_ARTICLE.name)
     with StandInLLM() as standin:
-        env = clean_env(
-            GUANWEN_STORAGE_DIR=str(folder / "storage"),
-            GUANWEN_CORPUS_DIR=str(corpus),
-            GUANWEN_EMBED_MODEL="fake",
-            OPENAI_API_KEY="test-key",
-            OPENAI_BASE_URL=standin.base_url,
-            GUANWEN_LLM_MODEL="standin",
+        env = standin.app_env(
+            folder / "storage",
+            corpus,
             GUANWEN_LLM_TIMEOUT_S="20",
             GUANWEN_MAX_CONCURRENT_ANSWERS="1",
             GUANWEN_MAX_QUEUED_ANSWERS="0",

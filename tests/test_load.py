@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import MAIN_QUESTION, RunningApp, SEED_ARTICLE, clean_env, run_python
+from tests.conftest import MAIN_QUESTION, RunningApp, SEED_ARTICLE, run_python
 from tests.openai_standin import Reply, StandInLLM
 from tests.test_llm_mode import passage_number
 
@@ -52,13 +52,9 @@ def test_two_hundred_streaming_chats_at_once(tmp_path):
                 delay_s=1.0,
             )
         )
-        env = clean_env(
-            GUANWEN_STORAGE_DIR=str(tmp_path / "storage"),
-            GUANWEN_CORPUS_DIR=str(SEED_ARTICLE.parent),
-            GUANWEN_EMBED_MODEL="fake",
-            OPENAI_API_KEY="test-key",
-            OPENAI_BASE_URL=standin.base_url,
-            GUANWEN_LLM_MODEL="standin",
+        env = standin.app_env(
+            tmp_path / "storage",
+            SEED_ARTICLE.parent,
             # 200 people behind one loopback address would otherwise be one client's rate limit;
             # this test is about the answer slots (default: 4 at once, 64 waiting).
             GUANWEN_RATE_LIMIT_PER_MINUTE="0",
