@@ -163,10 +163,6 @@ class Manifest:
         ).fetchone()
         return row[0], row[1]
 
-    def get_meta(self, key: str) -> str | None:
-        row = self._reader().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return row[0] if row else None
-
     @property
     def generation(self) -> int:
         """Bumped on every change to the indexed chunks; readers reload when it moves.
@@ -182,10 +178,6 @@ class Manifest:
         return cached[1]
 
     # --- writes ------------------------------------------------------------------------------
-
-    def set_meta(self, key: str, value: str) -> None:
-        with self._connect() as db:
-            db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
 
     def replace_documents(self, batch: list[tuple[DocumentRecord, list[ChunkRecord]]]) -> None:
         """Replace the rows of every document in ``batch`` and their chunks, in one transaction."""
