@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from index.lexical import BM25Index
 from index.retrieval import RankedPassage
-from index.tokenize import place_words, token_set, tokenize
+from index.tokenize import place_words, question_tokens, token_set
 from ingest.chunking import split_sentences
 from settings import Settings
 
@@ -91,7 +91,7 @@ class Evidence:
 def profile_question(question: str, lexical: BM25Index) -> QuestionProfile:
     terms = frozenset(
         t
-        for t in tokenize(question)
+        for t in question_tokens(question)
         if t not in QUESTION_FRAME_WORDS
         and not _ONE_OF.match(t)
         and not (t not in lexical.vocabulary and _CHINESE_NUMERAL_WORD.match(t))

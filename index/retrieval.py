@@ -13,8 +13,9 @@ from typing import Literal
 from llama_index.core.base.base_retriever import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
+from index.embedding import query_embedding
 from index.store import IndexStore
-from index.tokenize import tokenize
+from index.tokenize import question_tokens
 from settings import RetrievalMode
 
 RRF_K = 60
@@ -51,9 +52,12 @@ class BM25Retriever(BaseRetriever):
         self._store = store
         self._top_k = top_k
 
+    def hits(self, query: str) -> list[tuple[str, float]]:
+        """(chunk id, BM25 score), best first."""
+        return self._store.lexical().top(question_tokens(query), self._top_k)
+
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        hits = self._store.lexical().top(tokenize(query_bundle.query_str), self._top_k)
-        return [NodeWithScore(node=TextNode(id_=chunk_id, text=""), score=score) for chunk_id, score in hits]
+        return _nodes(self.hits(query_bundle.query_str))
 
 
 class DenseRetriever(BaseRetriever):
@@ -64,14 +68,16 @@ class DenseRetriever(BaseRetriever):
         self._store = store
         self._top_k = top_k
 
-    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        vector = self._store.embedder.get_query_embedding(query_bundle.query_str)
+    def hits(self, query: str) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity), best first."""
+        vector = query_embedding(self._store.embedder, query)
         # Ids and distances only: the passages are read from the manifest for the top k anyway.
         got = self._store.collection.query(query_embeddings=[vector], n_results=self._top_k, include=["distances"])
-        return [
-            NodeWithScore(node=TextNode(id_=chunk_id, text=""), score=1.0 - distance)  # cosine distance → similarity
-            for chunk_id, distance in zip(got["ids"][0], got["distances"][0])
-        ]
+        # Cosine distance → similarity.
+        return [(chunk_id, 1.0 - float(distance)) for chunk_id, distance in zip(got["ids"][0], got["distances"][0])]
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        return _nodes(self.hits(query_bundle.query_str))
 
 
 class Searcher:
@@ -98,17 +104,18 @@ class Searcher:
     def search(self, question: str, mode: RetrievalMode, k: int) -> list[RankedPassage]:
         depth = max(3 * k, 30)  # fuse over more candidates than are returned
         bm25_retriever, dense_retriever = self._retrievers_for(depth)
-        bundle = QueryBundle(query_str=question)
-        bm25 = bm25_retriever.retrieve(bundle) if mode in ("bm25", "hybrid") else []
-        dense = dense_retriever.retrieve(bundle) if mode in ("dense", "hybrid") else []
+        # The retrievers' plain hits, not llama-index's retrieve(): its instrumentation spans and
+        # node objects cost about as much per question as the BM25 search itself.
+        bm25 = bm25_retriever.hits(question) if mode in ("bm25", "hybrid") else []
+        dense = dense_retriever.hits(question) if mode in ("dense", "hybrid") else []
 
         rows: dict[str, RankedPassage] = {}
-        for rank, hit in enumerate(bm25, 1):
-            row = rows.setdefault(hit.node.node_id, _empty(hit.node.node_id))
-            row.bm25_score, row.bm25_rank = hit.score, rank
-        for rank, hit in enumerate(dense, 1):
-            row = rows.setdefault(hit.node.node_id, _empty(hit.node.node_id))
-            row.dense_score, row.dense_rank = hit.score, rank
+        for rank, (chunk_id, score) in enumerate(bm25, 1):
+            row = rows[chunk_id] = _empty(chunk_id)
+            row.bm25_score, row.bm25_rank = score, rank
+        for rank, (chunk_id, score) in enumerate(dense, 1):
+            row = rows.get(chunk_id) or rows.setdefault(chunk_id, _empty(chunk_id))
+            row.dense_score, row.dense_rank = score, rank
 
         for row in rows.values():
             if mode == "bm25":
@@ -123,7 +130,7 @@ class Searcher:
             row.rank = rank
         return [row for row in ranked if row.passage.text]
 
-    def _fuse(self, row: RankedPassage, bm25: list[NodeWithScore], dense: list[NodeWithScore]) -> float:
+    def _fuse(self, row: RankedPassage, bm25: list[tuple[str, float]], dense: list[tuple[str, float]]) -> float:
         if self.fusion == "rrf":
             score = 0.0
             if row.bm25_rank:
@@ -134,10 +141,10 @@ class Searcher:
         # "score": each side scaled to [0, 1] by its best hit, then weighted.
         score = 0.0
         if row.bm25_score is not None and bm25:
-            score += self.bm25_weight * row.bm25_score / max(bm25[0].score or 1.0, 1e-9)
+            score += self.bm25_weight * row.bm25_score / max(bm25[0][1] or 1.0, 1e-9)
         if row.dense_score is not None and dense:
-            low = min(h.score or 0.0 for h in dense)
-            high = max(h.score or 0.0 for h in dense)
+            low = min(s for _, s in dense)
+            high = max(s for _, s in dense)
             score += self.dense_weight * ((row.dense_score - low) / (high - low) if high > low else 1.0)
         return score
 
@@ -159,6 +166,10 @@ class Searcher:
                 section=chunk.section,
                 metadata=document.metadata if document else {},
             )
+
+
+def _nodes(hits: list[tuple[str, float]]) -> list[NodeWithScore]:
+    return [NodeWithScore(node=TextNode(id_=chunk_id, text=""), score=score) for chunk_id, score in hits]
 
 
 def _empty(chunk_id: str) -> RankedPassage:

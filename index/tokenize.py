@@ -92,6 +92,13 @@ def token_set(text: str) -> frozenset[str]:
     return frozenset(tokenize(text))
 
 
+@lru_cache(maxsize=64)
+def question_tokens(text: str) -> tuple[str, ...]:
+    """``tokenize`` for a question: BM25 and the evidence check both tokenize the same query, and a
+    small cache lets the second one reuse the first's work."""
+    return tuple(tokenize(text))
+
+
 def tokenize(text: str) -> list[str]:
     """Lexical tokens of ``text``, in order, duplicates kept (BM25 counts them)."""
     tokens: list[str] = []

@@ -137,6 +137,17 @@ def test_query_embedding_is_the_text_encoded_alone(exported):
 
 
 @pytest.mark.slow
+def test_a_question_runs_on_one_thread_and_a_batch_on_every_core(exported):
+    _, embedders, _ = exported
+    encoder = embedders["onnx-int8"].model()
+    alone = encoder.encode(TEXTS[0])
+    twice = encoder.encode([TEXTS[0], TEXTS[0]])  # the same text twice: the same int8 scales
+    threads = {key: session.get_session_options().intra_op_num_threads for key, session in encoder._sessions.items()}
+    assert threads == {1: 1, None: 0}  # 0: onnxruntime's default, one thread per core
+    assert np.allclose(alone, twice[0], atol=1e-5) and np.allclose(twice[0], twice[1])
+
+
+@pytest.mark.slow
 def test_export_is_reused_and_needs_neither_torch_nor_the_network(exported):
     cache, embedders, _ = exported
     folder = onnx_export_folder(cache, embedders["onnx"].model_name)
