@@ -9,6 +9,8 @@ Two views of the same path:
   TestClient would run the app on another thread, out of pyinstrument's sight);
 - py-spy, on the real server (``python app.py``) under 20 concurrent clients (where the time goes
   when the server is loaded: queueing, thread pool, the GIL). Skipped if py-spy is not installed.
+  With ``--gil`` it samples only the thread holding the GIL: the Python work that requests cannot
+  share between the cores.
 """
 
 from __future__ import annotations
@@ -72,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=REPO / "bench-results" / "profiles")
     parser.add_argument("--spy-seconds", type=float, default=15)
     parser.add_argument("--no-spy", action="store_true", help="skip the py-spy run on the live server")
+    parser.add_argument("--gil", action="store_true",
+                        help="sample only the thread holding the GIL: where the serialised Python work of a loaded server goes")
     args = parser.parse_args(argv)
     for key in [k for k in os.environ if k.startswith(("GUANWEN_", "OPENAI_"))]:
         del os.environ[key]
@@ -113,15 +117,17 @@ def main(argv: list[str] | None = None) -> int:
     server = Server(env, args.out / f"server-{label}.log")
     try:
         server.wait_ready(questions[0])
-        raw = args.out / f"ask-{label}-server-20clients.collapsed"
-        record = subprocess.Popen([spy, "record", "-p", str(server.process.pid), "-d", str(int(args.spy_seconds)), "-r", "200",
-                                   "-f", "raw", "-o", str(raw), "--nonblocking"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        suffix = "-gil" if args.gil else ""
+        raw = args.out / f"ask-{label}-server-20clients{suffix}.collapsed"
+        command = [spy, "record", "-p", str(server.process.pid), "-d", str(int(args.spy_seconds)), "-r", "200",
+                   "-f", "raw", "-o", str(raw), "--nonblocking"] + (["--gil"] if args.gil else [])
+        record = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         level = asyncio.run(_load(server.url, questions, 20, args.spy_seconds + 1))
         record.wait(timeout=60)
         print(f"server under 20 clients: {level['rps']} req/s, p50 {level['p50_ms']} ms, p95 {level['p95_ms']} ms")
         if raw.exists():
             summary = summarize_collapsed(raw)
-            (args.out / f"ask-{label}-server-20clients.txt").write_text(summary, encoding="utf-8")
+            (args.out / f"ask-{label}-server-20clients{suffix}.txt").write_text(summary, encoding="utf-8")
             print(summary)
         else:
             print("py-spy wrote nothing:", record.stderr.read().decode()[-500:])
