@@ -1,8 +1,8 @@
 """Retrieval: BM25 over jieba tokens, dense vectors from Chroma, and their weighted fusion.
 
-Each side is a llama-index retriever; ``Searcher.search`` runs the mode asked for and returns
-passages with every retriever's score and rank, so callers can show why a passage ranked where
-it did.
+Each side is a llama-index retriever, usable in any llama-index pipeline; ``Searcher.search``
+fuses their plain ``hits`` for the mode asked for and returns passages with every retriever's
+score and rank, so callers can show why a passage ranked where it did.
 """
 
 from __future__ import annotations
