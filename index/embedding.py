@@ -120,7 +120,8 @@ class SentenceTransformerEmbedding(BaseEmbedding):
 
 def query_embedding(embedder: BaseEmbedding, query: str) -> list[float]:
     """The query's vector from the embedder's own hook, not ``get_query_embedding``: llama-index's
-    per-call instrumentation (a dispatcher span and a callback event) costs a tenth of an answer."""
+    per-call instrumentation (a dispatcher span and a callback event) holds the GIL on every
+    question (docs/performance.md, round 2)."""
     return embedder._get_query_embedding(query)
 
 

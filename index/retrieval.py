@@ -114,7 +114,9 @@ class Searcher:
             row = rows[chunk_id] = _empty(chunk_id)
             row.bm25_score, row.bm25_rank = score, rank
         for rank, (chunk_id, score) in enumerate(dense, 1):
-            row = rows.get(chunk_id) or rows.setdefault(chunk_id, _empty(chunk_id))
+            row = rows.get(chunk_id)
+            if row is None:
+                row = rows[chunk_id] = _empty(chunk_id)
             row.dense_score, row.dense_rank = score, rank
 
         for row in rows.values():
