@@ -14,6 +14,11 @@ from typing import Literal
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# Files that ship with the code, beside this module: found from here, not from the working directory.
+APP_DIR = Path(__file__).resolve().parent
+PROMPTS_DIR = APP_DIR / "prompts"
+GOLDEN_PATH = APP_DIR / "evaluation" / "golden.jsonl"
+
 BUNDLED_EMBED_MODEL = "bundled"
 FAKE_EMBED_MODEL = "fake"
 
@@ -244,7 +249,7 @@ def settings_table() -> str:
 DOCS_START, DOCS_END = "<!-- settings-table:start -->", "<!-- settings-table:end -->"
 
 
-def update_docs(path: Path = Path(__file__).resolve().parent / "docs" / "configuration.md") -> None:
+def update_docs(path: Path = APP_DIR / "docs" / "configuration.md") -> None:
     """Rewrite the generated table in docs/configuration.md."""
     doc = path.read_text(encoding="utf-8")
     head, rest = doc.split(DOCS_START, 1)

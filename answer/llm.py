@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import re
 import time
-from pathlib import Path
 from typing import Iterator
 
 from answer.models import Answer, Citation, language_of, refusal_answer
 from index.retrieval import RankedPassage
 from ingest.chunking import split_sentences
-from settings import Settings
+from settings import PROMPTS_DIR, Settings
 
-PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
 _MARKER = re.compile(r"\s?[\[【]\s*(\d+(?:\s*[,，、]\s*\d+)*)\s*[\]】]")
 
 

@@ -16,6 +16,7 @@ import pandas as pd
 from answer.models import Answer, Citation
 from answer.pipeline import Answerer, Turn
 from index.vector_store import VectorStoreError
+from settings import GOLDEN_PATH
 from web.corpus_admin import CorpusAdmin, Report, Upload, upload_limit_bytes
 from web.documents import document_details, list_documents
 from web.auth import identity_of
@@ -23,7 +24,6 @@ from web.feedback import FeedbackRequest, FeedbackStore
 from web.i18n import LANGUAGE_CHOICES, language, t as tr
 from web.inputs import InputTextError, clean_text
 
-GOLDEN_PATH = Path(__file__).resolve().parent.parent / "evaluation" / "golden.jsonl"
 
 EXAMPLES = tr("examples")
 
