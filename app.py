@@ -44,7 +44,8 @@ def create_app(settings: Settings):
 
     from web.access import AccessMiddleware, install_identity_api
     from web.api import create_api
-    from web.auth import AuthConfigError, Authenticator
+    from web.auth import Authenticator
+    from web.credentials import AuthConfigError
     from web.corpus_admin import CorpusAdmin, install_admin_api, upload_limit_bytes
     from web.documents import install_documents_api
     from web.embed import install_embed

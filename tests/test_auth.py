@@ -11,17 +11,8 @@ import pytest
 
 from tests.conftest import MAIN_QUESTION, OUTPUT_DIR, REPO, SEED_ARTICLE, RunningApp, clean_env, run_python
 from web.access import allowed
-from web.auth import (
-    AuthConfigError,
-    Credentials,
-    Identity,
-    LoginThrottle,
-    SessionSigner,
-    hash_password,
-    main as auth_cli,
-    token_digest,
-    verify_password,
-)
+from web.auth import Identity, LoginThrottle, main as auth_cli
+from web.credentials import AuthConfigError, Credentials, SessionSigner, hash_password, token_digest, verify_password
 
 # --- in process ---------------------------------------------------------------------------------
 

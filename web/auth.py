@@ -14,7 +14,8 @@ With auth off, requests from this machine (loopback) act as ``admin`` and any ot
 ``user``: a server opened to the network without auth can answer questions but cannot change the
 corpus or read the feedback.
 
-The credentials file is JSON, written by ``python -m web.auth`` (see ``--help``)::
+The credentials file is JSON (read and written by web/credentials.py, with the hashes, tokens and
+session cookies), edited with ``python -m web.auth`` (see ``--help``)::
 
     {"users":  [{"name": "wang", "password": "scrypt$16384$8$1$<salt>$<hash>", "role": "admin"}],
      "tokens": [{"name": "portal", "sha256": "<hex>", "role": "widget"}]}
@@ -23,13 +24,9 @@ The credentials file is JSON, written by ``python -m web.auth`` (see ``--help``)
 from __future__ import annotations
 
 import argparse
-import base64
 import getpass
-import hashlib
-import hmac
 import ipaddress
 import json
-import os
 import secrets
 import sys
 import threading
@@ -39,14 +36,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Mapping
 
-Role = Literal["admin", "user", "widget"]
-ROLES: tuple[Role, ...] = ("admin", "user", "widget")
+from settings import load_settings
+
+from web.credentials import (
+    ROLES,
+    Credentials,
+    Role,
+    SessionSigner,
+    hash_password,
+    load_file,
+    new_token,
+    save_file,
+    session_secret,
+    token_digest,
+    verify_password,
+)
+
 SESSION_COOKIE = "guanwen_session"
-_SCRYPT = (2**14, 8, 1)  # n, r, p: ~50 ms and 16 MiB per check, the stdlib's safe default range
-
-
-class AuthConfigError(ValueError):
-    """The credentials file is missing or malformed; the message says what to fix."""
 
 
 @dataclass(frozen=True)
@@ -58,138 +64,6 @@ class Identity:
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
-
-
-# Passwords and tokens
-
-
-def hash_password(password: str) -> str:
-    n, r, p = _SCRYPT
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=n, r=r, p=p, dklen=32)
-    return f"scrypt${n}${r}${p}${_b64(salt)}${_b64(digest)}"
-
-
-def verify_password(password: str, stored: str) -> bool:
-    try:
-        scheme, n, r, p, salt, digest = stored.split("$")
-        if scheme != "scrypt":
-            return False
-        expected = _unb64(digest)
-        actual = hashlib.scrypt(
-            password.encode("utf-8"), salt=_unb64(salt), n=int(n), r=int(r), p=int(p), dklen=len(expected)
-        )
-    except (ValueError, TypeError):
-        return False
-    return hmac.compare_digest(actual, expected)
-
-
-def token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def new_token() -> str:
-    return "gw_" + secrets.token_urlsafe(32)
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-# The credentials file
-
-
-@dataclass(frozen=True)
-class Credentials:
-    users: dict[str, tuple[str, Role]]  # name -> (password hash, role)
-    tokens: dict[str, tuple[str, Role]]  # sha256 of the token -> (name, role)
-
-    @classmethod
-    def load(cls, path: Path) -> "Credentials":
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise AuthConfigError(f"GUANWEN_AUTH_FILE: {path} does not exist (create it with `python -m web.auth add-user`)")
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise AuthConfigError(f"GUANWEN_AUTH_FILE: {path} is not readable JSON: {error}")
-        if not isinstance(data, dict):
-            raise AuthConfigError(f"GUANWEN_AUTH_FILE: {path} must hold a JSON object with 'users' and 'tokens'")
-        users: dict[str, tuple[str, Role]] = {}
-        for entry in _entries(data, "users", path):
-            name, password, role = entry.get("name"), entry.get("password"), entry.get("role", "user")
-            if not isinstance(name, str) or not name or not isinstance(password, str) or not password.startswith("scrypt$"):
-                raise AuthConfigError(f"{path}: every user needs a 'name' and a scrypt 'password' hash ({entry!r:.80})")
-            users[name] = (password, _role(role, path))
-        tokens: dict[str, tuple[str, Role]] = {}
-        for entry in _entries(data, "tokens", path):
-            name, digest, role = entry.get("name"), entry.get("sha256"), entry.get("role", "user")
-            if not isinstance(name, str) or not isinstance(digest, str) or len(digest) != 64:
-                raise AuthConfigError(f"{path}: every token needs a 'name' and the 'sha256' of the token ({entry!r:.80})")
-            tokens[digest.lower()] = (name, _role(role, path))
-        if not users and not tokens:
-            raise AuthConfigError(f"{path}: no users and no tokens: nobody could log in")
-        return cls(users, tokens)
-
-
-def _entries(data: dict, key: str, path: Path) -> list[dict]:
-    entries = data.get(key, [])
-    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-        raise AuthConfigError(f"{path}: '{key}' must be a list of objects")
-    return entries
-
-
-def _role(role: object, path: Path) -> Role:
-    if role not in ROLES:
-        raise AuthConfigError(f"{path}: role {role!r} is not one of {', '.join(ROLES)}")
-    return role  # type: ignore[return-value]
-
-
-# Sessions
-
-
-class SessionSigner:
-    """``name.expiry.signature`` cookies signed with HMAC-SHA256; nothing is stored server-side."""
-
-    def __init__(self, secret: bytes, lifetime_s: float):
-        self.secret = secret
-        self.lifetime_s = lifetime_s
-
-    def issue(self, name: str, now: float | None = None) -> str:
-        expiry = int((now or time.time()) + self.lifetime_s)
-        payload = f"{_b64(name.encode('utf-8'))}.{expiry}"
-        return f"{payload}.{self._sign(payload)}"
-
-    def name(self, cookie: str, now: float | None = None) -> str | None:
-        try:
-            encoded, expiry, signature = cookie.split(".")
-            payload = f"{encoded}.{expiry}"
-            if not hmac.compare_digest(signature, self._sign(payload)) or int(expiry) < (now or time.time()):
-                return None
-            return _unb64(encoded).decode("utf-8")
-        except (ValueError, UnicodeDecodeError):
-            return None
-
-    def _sign(self, payload: str) -> str:
-        return _b64(hmac.new(self.secret, payload.encode("utf-8"), hashlib.sha256).digest())
-
-
-def session_secret(path: Path) -> bytes:
-    """The signing key, created once under the storage dir (mode 0600) so sessions survive restarts
-    and every app process sharing the storage dir accepts the same cookies."""
-    try:
-        return bytes.fromhex(path.read_text().strip())
-    except (FileNotFoundError, ValueError):
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key)
-    return bytes.fromhex(key)
 
 
 # Login throttling
@@ -304,25 +178,6 @@ def _is_loopback(host: str | None) -> bool:
 # The command line: python -m web.auth
 
 
-def _load_raw(path: Path) -> dict:
-    if not path.exists():
-        return {"users": [], "tokens": []}
-    data = json.loads(path.read_text(encoding="utf-8"))
-    data.setdefault("users", [])
-    data.setdefault("tokens", [])
-    return data
-
-
-def _save_raw(path: Path, data: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(path.suffix + ".tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, ensure_ascii=False, indent=2)
-        handle.write("\n")
-    os.replace(temporary, path)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m web.auth", description="Manage guanwen's users and tokens.")
     parser.add_argument("--file", type=Path, default=None, help="credentials file (default: $GUANWEN_AUTH_FILE)")
@@ -339,12 +194,12 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("list", help="list users and tokens (never the secrets)")
     args = parser.parse_args(argv)
 
-    path = args.file or (Path(os.environ["GUANWEN_AUTH_FILE"]) if os.environ.get("GUANWEN_AUTH_FILE") else None)
+    path = args.file or load_settings().auth_file
     if path is None:
         print("web.auth: say which file: --file PATH or GUANWEN_AUTH_FILE", file=sys.stderr)
         return 2
     try:
-        data = _load_raw(path)
+        data = load_file(path)
     except (OSError, json.JSONDecodeError) as error:
         print(f"web.auth: cannot read {path}: {error}", file=sys.stderr)
         return 1
@@ -356,12 +211,12 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         data["users"] = [u for u in data["users"] if u.get("name") != args.name]
         data["users"].append({"name": args.name, "password": hash_password(password), "role": args.role})
-        _save_raw(path, data)
+        save_file(path, data)
         print(f"user {args.name} ({args.role}) saved in {path}")
     elif args.command == "add-token":
         token = new_token()
         data["tokens"].append({"name": args.name, "sha256": token_digest(token), "role": args.role})
-        _save_raw(path, data)
+        save_file(path, data)
         print(token)
         print(f"token {args.name} ({args.role}) saved in {path}; it is shown only this once", file=sys.stderr)
     elif args.command == "remove":
@@ -371,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
         if len(data["users"]) + len(data["tokens"]) == before:
             print(f"web.auth: no user or token named {args.name}", file=sys.stderr)
             return 1
-        _save_raw(path, data)
+        save_file(path, data)
         print(f"removed {args.name}")
     else:
         for user in data["users"]:
