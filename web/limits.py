@@ -145,12 +145,11 @@ class RateLimitMiddleware:
 
 
 class Admission:
-    """How many answers run and wait; shared by the middleware and /healthz."""
+    """How many answers run and wait."""
 
     def __init__(self, max_concurrent: int, max_queued: int, timeout_s: float):
         self.max_concurrent, self.max_queued, self.timeout_s = max_concurrent, max_queued, timeout_s
         self.in_flight = 0
-        self.busy_responses = 0
         self._semaphore: asyncio.Semaphore | None = None  # made inside the server's event loop
 
     @property
@@ -189,6 +188,5 @@ class AdmissionMiddleware:
             admission.in_flight -= 1
 
     async def _busy(self, scope: Scope, receive: Receive, send: Send, why: str) -> None:
-        self.admission.busy_responses += 1
         response = _error(scope["path"], 503, f"busy: {why}; please retry shortly", "busy", {"Retry-After": "5"})
         await response(scope, receive, send)
