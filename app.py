@@ -54,7 +54,8 @@ def create_app(settings: Settings):
     from web.limits import Admission, AdmissionMiddleware, BodyLimitMiddleware, RateLimitMiddleware, TokenBuckets
     from web.openai_api import install_openai_api
     from web.origins import install_origin_policy
-    from web.ui import CSS, HEAD, build_ui
+    from web.pages import ui_css, ui_head
+    from web.ui import build_ui
     from web.webcomponent import install_web_component
 
     try:
@@ -90,7 +91,7 @@ def create_app(settings: Settings):
     ui.queue(default_concurrency_limit=settings.max_concurrent_answers, max_size=settings.max_queued_answers)
     # Gradio refuses bigger uploads itself, in the page before sending, with a message.
     max_file_size = upload_limit_bytes(settings)
-    return gr.mount_gradio_app(api, ui, path="/", css=CSS, head=HEAD, footer_links=["api"], max_file_size=max_file_size)
+    return gr.mount_gradio_app(api, ui, path="/", css=ui_css(), head=ui_head(), footer_links=["api"], max_file_size=max_file_size)
 
 
 def serve(settings: Settings) -> None:

@@ -7,17 +7,17 @@ JSON for everything else), and a role that may not use a path gets 403.
 
 from __future__ import annotations
 
-import html
 import math
 from urllib.parse import parse_qs
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from web.auth import SESSION_COOKIE, Authenticator, Identity, identity_of
+from web.pages import login_page
 
 PUBLIC_PATHS = {"/healthz", "/login", "/logout"}
 # What the embed page calls: a widget token, public in its host page's source, opens nothing else.
@@ -67,7 +67,7 @@ class AccessMiddleware:
     async def _login(self, request: Request) -> Response:
         target = _safe_next(request.query_params.get("next", "/"))
         if request.method != "POST":
-            return _login_page(target)
+            return login_page(target)
         body = await request.body()  # its size is capped by BodyLimitMiddleware, outside this one
         form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
         name, password = form.get("username", "").strip(), form.get("password", "")
@@ -78,12 +78,12 @@ class AccessMiddleware:
         if wait > 0:
             seconds = math.ceil(wait)
             message = f"登录失败次数过多，请 {seconds} 秒后再试。Too many failed logins: try again in {seconds} s."
-            return _login_page(target, message, 429, {"Retry-After": str(seconds)})
+            return login_page(target, message, 429, {"Retry-After": str(seconds)})
         # scrypt takes ~50 ms of CPU: off the event loop, so logins never stall other requests.
         identity = await run_in_threadpool(self.auth.login, name, password) if name and password else None
         if identity is None:
             self.auth.throttle.failed(keys)
-            return _login_page(target, "用户名或密码错误。Wrong username or password.", 401)
+            return login_page(target, "用户名或密码错误。Wrong username or password.", 401)
         self.auth.throttle.succeeded(keys)
         response = RedirectResponse(target, status_code=303)
         response.set_cookie(
@@ -118,7 +118,7 @@ def _unauthorized(request: Request) -> Response:
     path = request.url.path
     if _wants_page(request):
         target = path + (f"?{request.url.query}" if request.url.query else "")
-        return _login_page(_safe_next(target), status=401)
+        return login_page(_safe_next(target), status=401)
     message = "authentication required: log in at /login, or send 'Authorization: Bearer <token>'"
     headers = {"WWW-Authenticate": 'Bearer realm="guanwen"'}
     if path.startswith("/v1/"):
@@ -132,34 +132,6 @@ def _forbidden(path: str) -> Response:
     if path.startswith("/v1/"):
         return JSONResponse({"error": {"message": message, "type": "invalid_request_error", "param": None, "code": "forbidden"}}, 403)
     return JSONResponse({"error": message}, status_code=403)
-
-
-LOGIN_HTML = """<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>登录 · 莞问</title>
-<style>
- body {{ font: 15px/1.6 system-ui, "Noto Sans CJK SC", "PingFang SC", sans-serif; display: flex; justify-content: center;
-        padding: 12vh 1em; margin: 0; color: #222; }}
- form {{ width: 100%; max-width: 320px; display: flex; flex-direction: column; gap: .6em; }}
- input {{ font: inherit; padding: .45em .6em; border: 1px solid #ccc; border-radius: 6px; }}
- button {{ font: inherit; padding: .5em; border: none; border-radius: 6px; background: #c0392b; color: #fff; cursor: pointer; }}
- .error {{ color: #c0392b; }}
-</style></head>
-<body><form method="post" action="/login">
-<h2>莞问 · 登录 <small style="font-weight:normal;color:#666">Sign in</small></h2>
-{error}
-<input type="hidden" name="next" value="{next}">
-<label>用户名 Username<br><input id="gw-username" name="username" autocomplete="username" required style="width:100%"></label>
-<label>密码 Password<br><input id="gw-password" name="password" type="password" autocomplete="current-password" required style="width:100%"></label>
-<button id="gw-login" type="submit">登录 Sign in</button>
-</form></body></html>"""
-
-
-def _login_page(target: str, error: str = "", status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    message = f'<p class="error" role="alert">{html.escape(error)}</p>' if error else ""
-    page = LOGIN_HTML.format(error=message, next=html.escape(target, quote=True))
-    return HTMLResponse(page, status_code=status, headers={"Cache-Control": "no-store", **(headers or {})})
-
 
 
 def install_identity_api(api: FastAPI, authenticator: Authenticator) -> None:

@@ -1,7 +1,8 @@
 """The Gradio UI: the chat for officials (each answer followed by its sources, clickable [n]
 markers, feedback), the retrieval lab for developers, and the list of indexed documents with
 document management for administrators. Chinese by default; every fixed string comes from
-web/i18n.py, and the 中文/English switch (or ``/?lang=en``) relabels the page."""
+web/i18n.py, and the 中文/English switch (or ``/?lang=en``) relabels the page. Its CSS and ``<head>``
+script are files (web/static/ui.css, ui.js), handed to Gradio by app.py."""
 
 from __future__ import annotations
 
@@ -26,42 +27,6 @@ from web.inputs import InputTextError, clean_text
 
 
 EXAMPLES = tr("examples")
-
-CSS = """
-.gw-sources { margin-top: .6em; font-size: .92em; }
-.gw-source { border-left: 3px solid #c0392b; padding: .2em .6em; margin: .4em 0; }
-.gw-source mark { background: #ffe08a; }
-.gw-related { color: #666; }
-.gw-query, .gw-notice, .gw-verification, .gw-pending { color: #666; font-size: .88em; margin-bottom: .3em; }
-.gw-meta { color: #666; font-weight: normal; font-size: .9em; }
-a.gw-cite { color: #c0392b; font-weight: 600; text-decoration: none; cursor: pointer; }
-a.gw-cite:hover { text-decoration: underline; }
-.gw-source.gw-focus { background: #fff6d6; outline: 2px solid #c0392b; }
-@media (max-width: 480px) {
-  .gradio-container { padding-left: 4px !important; padding-right: 4px !important; }
-  .gw-sources { font-size: .85em; }
-  .gw-source { padding: .15em .4em; }
-  #gw-send { min-width: 0 !important; }
-}
-"""
-
-# A delegated click handler: a citation marker [n] (href="#gw-s-<message>-<n>") scrolls to its
-# source in the same answer and marks it. Gradio's sanitizer keeps class, id and href (not data-).
-HEAD = """<script>
-document.addEventListener("click", function (event) {
-  var link = event.target.closest && event.target.closest("a.gw-cite");
-  if (!link) return;
-  event.preventDefault();
-  event.stopPropagation();
-  var id = (link.getAttribute("href") || "").slice(1);
-  var source = id && document.getElementById(id);
-  if (!source) return;
-  document.querySelectorAll(".gw-source.gw-focus").forEach(function (s) { s.classList.remove("gw-focus"); });
-  source.classList.add("gw-focus");
-  source.scrollIntoView({ block: "nearest" });
-}, true);
-</script>"""
-
 
 # Gradio's Chatbot runs every message through a markdown renderer before sanitizing it, so
 # escaping tags is not enough: ![x](http://elsewhere/pixel.png) from an article or a model would
