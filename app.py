@@ -40,23 +40,25 @@ def build_answerer(settings: Settings):
 
 
 def create_app(settings: Settings):
+    """The HTTP app: the routers (web/routers/), the middleware around them, the chat UI at /."""
     import gradio as gr
+    from fastapi import FastAPI
+    from starlette.middleware import Middleware
+    from starlette.middleware.cors import CORSMiddleware
 
-    from web.access import AccessMiddleware, install_identity_api
-    from web.api import create_api
+    from web.access import AccessMiddleware
     from web.auth import Authenticator
+    from web.corpus_admin import CorpusAdmin, upload_limit_bytes
     from web.credentials import AuthConfigError
-    from web.corpus_admin import CorpusAdmin, install_admin_api, upload_limit_bytes
-    from web.documents import install_documents_api
-    from web.embed import install_embed
-    from web.errors import install_error_handlers
-    from web.feedback import FeedbackStore, install_feedback_api
+    from web.deps import Services
+    from web.errors import EXCEPTION_HANDLERS
+    from web.feedback import FeedbackStore
+    from web.library import Library
     from web.limits import Admission, AdmissionMiddleware, BodyLimitMiddleware, RateLimitMiddleware, TokenBuckets
-    from web.openai_api import install_openai_api
-    from web.origins import install_origin_policy
+    from web.origins import FrameAncestorsMiddleware, cors_options, frame_ancestors
     from web.pages import ui_css, ui_head
-    from web.ui import build_ui
-    from web.webcomponent import install_web_component
+    from web.routers import admin, ask, documents, embed, feedback, identity, openai_api
+    from web.ui.layout import build_ui
 
     try:
         authenticator = Authenticator.from_settings(settings)
@@ -64,34 +66,43 @@ def create_app(settings: Settings):
         raise StartupError(str(error)) from error
     answerer, store = build_answerer(settings)
     store.lexical()  # load the BM25 matrix now rather than on the first question
-    feedback = FeedbackStore(settings.feedback_path)
-    api = create_api(settings, answerer, store.counts)
-    install_openai_api(api, settings, answerer)
-    install_documents_api(api, store.manifest)
-    admin = CorpusAdmin(settings, store)  # the app's own IndexStore: answers see an upload at once
-    install_admin_api(api, admin)
-    install_web_component(api)  # GET /gradio.js for <gradio-app> (docs/embedding.md)
-    install_feedback_api(api, settings, feedback)
-    install_embed(api)
-    install_error_handlers(api, store)  # vector store down: 503s and a degraded /healthz
-    install_identity_api(api, authenticator)
-    # Middleware runs outermost-last-added: CORS and framing, then body size, who is asking,
-    # their rate, and finally the answer slots.
-    api.add_middleware(AdmissionMiddleware, admission=Admission(
-        settings.max_concurrent_answers, settings.max_queued_answers, settings.queue_timeout_s
-    ))
-    if settings.rate_limit_per_minute:
-        api.add_middleware(RateLimitMiddleware, buckets=TokenBuckets(settings.rate_limit_per_minute, settings.rate_limit_burst))
-    api.add_middleware(AccessMiddleware, authenticator=authenticator)
-    api.add_middleware(
-        BodyLimitMiddleware, max_bytes=settings.max_body_kb * 1024, upload_max_bytes=int(settings.max_upload_mb * 1_000_000)
+    embed.gradio_loader()  # read now: a missing file fails at start-up, not in a host page
+    services = Services(
+        settings=settings,
+        answerer=answerer,
+        library=Library(store, answerer.searcher),
+        feedback=FeedbackStore(settings.feedback_path),
+        admin=CorpusAdmin(settings, store),  # the app's own IndexStore: answers see an upload at once
+        authenticator=authenticator,
     )
-    install_origin_policy(api, settings)
-    ui = build_ui(answerer, feedback, admin)
+    admission = Admission(settings.max_concurrent_answers, settings.max_queued_answers, settings.queue_timeout_s)
+    middleware = [  # outermost first: CORS and framing, body size, who is asking, their rate, the answer slots
+        Middleware(CORSMiddleware, **cors_options(settings)),
+        Middleware(FrameAncestorsMiddleware, policy=frame_ancestors(settings)),
+        Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_kb * 1024, upload_max_bytes=int(settings.max_upload_mb * 1_000_000)),
+        Middleware(AccessMiddleware, authenticator=authenticator),
+        *([Middleware(RateLimitMiddleware, buckets=TokenBuckets(settings.rate_limit_per_minute, settings.rate_limit_burst))]
+          if settings.rate_limit_per_minute else []),
+        Middleware(AdmissionMiddleware, admission=admission),
+    ]
+    api = FastAPI(
+        title="guanwen 莞问", version="0.1.0", description="Cited answers about Dongguan's future industries.",
+        middleware=middleware, exception_handlers=EXCEPTION_HANDLERS,
+    )
+    api.state.services = services
+    routers = [documents.health_router, ask.router, openai_api.router, documents.router, feedback.router, admin.router,
+               identity.router, embed.router]
+    if authenticator.enabled:
+        routers.append(identity.login_router)
+    for router in routers:
+        api.include_router(router)
+    ui = build_ui(services)
     ui.queue(default_concurrency_limit=settings.max_concurrent_answers, max_size=settings.max_queued_answers)
     # Gradio refuses bigger uploads itself, in the page before sending, with a message.
     max_file_size = upload_limit_bytes(settings)
-    return gr.mount_gradio_app(api, ui, path="/", css=ui_css(), head=ui_head(), footer_links=["api"], max_file_size=max_file_size)
+    return gr.mount_gradio_app(
+        api, ui, path="/", css=ui_css(), head=ui_head(), footer_links=["api"], max_file_size=max_file_size
+    )
 
 
 def serve(settings: Settings) -> None:
@@ -103,18 +114,12 @@ def serve(settings: Settings) -> None:
 
 
 def ask(settings: Settings, question: str, as_json: bool) -> int:
-    from web.inputs import InputTextError, clean_text
+    from web.schemas import QuestionError, validate_question
 
     try:  # bytes that are not UTF-8 reach argv as lone surrogates
-        question = clean_text(question).strip()
-    except InputTextError as error:
+        question = validate_question(question, settings.max_question_chars)
+    except QuestionError as error:
         print(f"ask: the question {error}", file=sys.stderr)
-        return 2
-    if not question:
-        print("ask: the question is empty", file=sys.stderr)
-        return 2
-    if len(question) > settings.max_question_chars:
-        print(f"ask: the question is longer than {settings.max_question_chars} characters", file=sys.stderr)
         return 2
     answerer, _ = build_answerer(settings)
     from index.vector_store import VectorStoreError

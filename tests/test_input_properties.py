@@ -151,7 +151,7 @@ def sse(text: str) -> list[tuple[str | None, object]]:
 
 
 def assert_answer(body: dict) -> None:
-    from web.api import AskResponse
+    from web.schemas import AskResponse
 
     answer = AskResponse.model_validate(body)
     assert answer.answer.strip()
@@ -174,7 +174,7 @@ def test_ask_stream(client, body):
 
 @given(body=encoded(SEARCH))
 def test_search(client, body):
-    from web.api import SearchResponse
+    from web.schemas import SearchResponse
 
     if (result := check(client.post("/api/search", content=body, headers={"Content-Type": "application/json"}))) is not None:
         search = SearchResponse.model_validate(result)

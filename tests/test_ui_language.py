@@ -11,7 +11,7 @@ import pytest
 from answer.models import Answer, Citation, Verification
 from tests.conftest import MAIN_QUESTION, OUTPUT_DIR, SEED_ARTICLE, RunningApp, clean_env, run_python
 from web.i18n import STRINGS, language, t
-from web.ui import question_problem, render_answer
+from web.ui.rendering import question_problem, render_answer
 
 
 def _fields(text: str) -> set[str]:

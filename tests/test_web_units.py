@@ -8,9 +8,10 @@ from pydantic import ValidationError
 
 from answer.models import Answer, Citation
 from tests.conftest import make_settings
-from web.feedback import FeedbackRequest, FeedbackStore, golden_row
+from web.feedback import FeedbackStore, golden_row
 from web.origins import frame_ancestors
-from web.ui import golden_rows, render_answer, search_rows
+from web.schemas import FeedbackRequest
+from web.ui.rendering import golden_rows, render_answer, search_rows
 
 
 def test_allowed_origins_are_parsed_and_normalised(tmp_path):
@@ -74,14 +75,16 @@ def test_rendered_answer_escapes_text_and_links_markers_to_sources():
 def test_lab_tables(fake_settings, fake_store, tmp_path):
     from answer.pipeline import Answerer
     from index.retrieval import Searcher
+    from web.library import Library
 
     searcher = Searcher(fake_store, bm25_weight=fake_settings.bm25_weight, dense_weight=fake_settings.dense_weight)
     answerer = Answerer(fake_settings, searcher, None)
-    rows = search_rows(answerer, "东莞计划培育几个规模超百亿元的未来产业集群？", "hybrid", 3)
+    library = Library(fake_store, searcher)
+    rows = search_rows(library, "东莞计划培育几个规模超百亿元的未来产业集群？", "hybrid", 3)
     assert [r[0] for r in rows] == [1, 2, 3] and rows[0][3] is not None and rows[0][7] == 1
-    bm25 = search_rows(answerer, "散裂中子源", "bm25", 2)
+    bm25 = search_rows(library, "散裂中子源", "bm25", 2)
     assert all(r[5] is None and r[6] is None for r in bm25)
-    assert search_rows(answerer, "  ", "hybrid", 3) == []
+    assert search_rows(library, "  ", "hybrid", 3) == []
     questions = tmp_path / "q.jsonl"
     questions.write_text(
         json.dumps({"id": "a", "question": "东莞计划培育几个规模超百亿元的未来产业集群？", "expected": ["1-2个", "1—2个"]}, ensure_ascii=False)

@@ -1,22 +1,21 @@
-"""Who may call what: the auth middleware, the login page, and the path rules (docs/security.md).
+"""Who may call what: the path rules, the auth middleware that applies them to every request, and
+the same rules as router dependencies (docs/security.md).
 
 Every request gets an identity (web/auth.py) put on ``scope["state"]["guanwen_identity"]`` for the
 handlers; without one, protected paths answer 401 (the login page for a browser asking for a page,
-JSON for everything else), and a role that may not use a path gets 403.
+JSON for everything else), and a role that may not use a path gets 403. The middleware covers
+every path, Gradio's included; each router declares ``Depends(authorized)`` (and the admin router
+``Depends(require_admin)``) so that no route depends on the middleware alone.
 """
 
 from __future__ import annotations
 
-import math
-from urllib.parse import parse_qs
-
-from fastapi import FastAPI
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from web.auth import SESSION_COOKIE, Authenticator, Identity, identity_of
+from web.auth import Authenticator, Identity, identity_of
+from web.errors import ApiError, error_response
 from web.pages import login_page
 
 PUBLIC_PATHS = {"/healthz", "/login", "/logout"}
@@ -29,6 +28,10 @@ WIDGET_PATHS = {
     ("GET", "/api/documents"),
 }
 ADMIN_PREFIXES = ("/api/feedback/export", "/api/admin/")
+
+UNAUTHENTICATED = "authentication required: log in at /login, or send 'Authorization: Bearer <token>'"
+FORBIDDEN = "this account or token may not use this endpoint"
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="guanwen"'}
 
 
 def allowed(identity: Identity, method: str, path: str) -> bool:
@@ -50,10 +53,6 @@ class AccessMiddleware:
             return
         request = Request(scope, receive)
         path, method = scope["path"], scope["method"]
-        if self.auth.enabled and path in ("/login", "/logout"):
-            response = await self._login(request) if path == "/login" else _logout()
-            await response(scope, receive, send)
-            return
         token = request.query_params.get("token") if (method, path) == ("GET", "/embed") else None
         client = scope.get("client")
         identity = self.auth.identify(request.headers, request.cookies, client[0] if client else None, token)
@@ -64,46 +63,8 @@ class AccessMiddleware:
         response = _forbidden(path) if identity else _unauthorized(request)
         await response(scope, receive, send)
 
-    async def _login(self, request: Request) -> Response:
-        target = _safe_next(request.query_params.get("next", "/"))
-        if request.method != "POST":
-            return login_page(target)
-        body = await request.body()  # its size is capped by BodyLimitMiddleware, outside this one
-        form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
-        name, password = form.get("username", "").strip(), form.get("password", "")
-        target = _safe_next(form.get("next", target))
-        client = request.client.host if request.client else "?"
-        keys = self.auth.throttle.keys(name, client)
-        wait = self.auth.throttle.retry_after(keys)
-        if wait > 0:
-            seconds = math.ceil(wait)
-            message = f"登录失败次数过多，请 {seconds} 秒后再试。Too many failed logins: try again in {seconds} s."
-            return login_page(target, message, 429, {"Retry-After": str(seconds)})
-        # scrypt takes ~50 ms of CPU: off the event loop, so logins never stall other requests.
-        identity = await run_in_threadpool(self.auth.login, name, password) if name and password else None
-        if identity is None:
-            self.auth.throttle.failed(keys)
-            return login_page(target, "用户名或密码错误。Wrong username or password.", 401)
-        self.auth.throttle.succeeded(keys)
-        response = RedirectResponse(target, status_code=303)
-        response.set_cookie(
-            SESSION_COOKIE,
-            self.auth.signer.issue(identity.name),
-            max_age=int(self.auth.signer.lifetime_s),
-            httponly=True,
-            samesite="lax",
-            secure=request.url.scheme == "https",
-        )
-        return response
 
-
-def _logout() -> Response:
-    response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE)
-    return response
-
-
-def _safe_next(target: str) -> str:
+def safe_next(target: str) -> str:
     """Only a path on this site: never //other.host or a scheme (no open redirect)."""
     if not target.startswith("/") or target.startswith("//") or "\\" in target:
         return "/"
@@ -118,25 +79,27 @@ def _unauthorized(request: Request) -> Response:
     path = request.url.path
     if _wants_page(request):
         target = path + (f"?{request.url.query}" if request.url.query else "")
-        return login_page(_safe_next(target), status=401)
-    message = "authentication required: log in at /login, or send 'Authorization: Bearer <token>'"
-    headers = {"WWW-Authenticate": 'Bearer realm="guanwen"'}
-    if path.startswith("/v1/"):
-        body = {"error": {"message": message, "type": "invalid_request_error", "param": None, "code": "invalid_api_key"}}
-        return JSONResponse(body, status_code=401, headers=headers)
-    return JSONResponse({"error": message}, status_code=401, headers=headers)
+        return login_page(safe_next(target), status=401)
+    return error_response(path, 401, UNAUTHENTICATED, code="invalid_api_key", headers=CHALLENGE)
 
 
 def _forbidden(path: str) -> Response:
-    message = "this account or token may not use this endpoint"
-    if path.startswith("/v1/"):
-        return JSONResponse({"error": {"message": message, "type": "invalid_request_error", "param": None, "code": "forbidden"}}, 403)
-    return JSONResponse({"error": message}, status_code=403)
+    return error_response(path, 403, FORBIDDEN, code="forbidden")
 
 
-def install_identity_api(api: FastAPI, authenticator: Authenticator) -> None:
-    @api.get("/api/me")
-    def me(request: Request):
-        """Who the caller is: whether auth is on, their name and role (admin, user or widget)."""
-        identity = identity_of(request)
-        return {"auth": authenticator.enabled, "name": identity.name, "role": identity.role}
+# --- the same rules as router dependencies --------------------------------------------------------
+
+
+async def authorized(request: Request) -> None:
+    """A caller, allowed this method and path."""
+    identity = identity_of(request)
+    if identity is None:
+        raise ApiError(401, UNAUTHENTICATED, code="invalid_api_key", headers=CHALLENGE)
+    if not allowed(identity, request.method, request.scope["path"]):
+        raise ApiError(403, FORBIDDEN, code="forbidden")
+
+
+async def require_admin(request: Request) -> None:
+    await authorized(request)
+    if not identity_of(request).is_admin:
+        raise ApiError(403, FORBIDDEN, code="forbidden")

@@ -1,7 +1,7 @@
 """Document management for administrators: upload articles into the corpus folder, re-index, delete.
 
-One implementation for the Documents tab (web/ui.py) and ``/api/admin/*`` (installed here). Every
-action checks the caller's role itself, runs the ingest code (``ingest.sync``) on the app's own
+One implementation for the Documents tab (web/ui/) and ``/api/admin/*`` (web/routers/admin.py).
+Every action checks the caller's role itself, runs the ingest code (``ingest.sync``) on the app's own
 IndexStore under the ingest lock, and returns a ``Report`` of what was added, updated, removed
 or not saved, and why. The corpus folder stays the source of truth, as for ``python -m ingest``:
 an upload is saved there (then indexed), a delete removes the file (then the index follows).
@@ -17,88 +17,19 @@ import logging
 import os
 import secrets
 import shutil
-import tempfile
 import unicodedata
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from fastapi import FastAPI, Request, UploadFile
-from fastapi.responses import JSONResponse
-
 from ingest.documents import SUPPORTED_SUFFIXES
 from ingest.sync import IngestError, IngestSummary, ingest_lock, sync_holding_lock
-from web.auth import Identity, identity_of
-from web.i18n import t
+from web.admin_report import Problem, Report
+from web.auth import Identity
 
 log = logging.getLogger("guanwen")
 MAX_NAME_BYTES = 200
 _STAGING_PREFIX = ".gw-upload-"  # hidden: ingest ignores names starting with "."
-
-
-@dataclass
-class Problem:
-    """Why a file was not saved: an i18n key ``reason_<code>`` and its parameters."""
-
-    name: str
-    code: str
-    params: dict[str, Any] = field(default_factory=dict)
-
-    def text(self, lang: str) -> str:
-        params = dict(self.params)
-        if self.code == "unreadable" and params.pop("kept_previous", False):
-            return t("reason_unreadable", lang, **params) + t("reason_kept_previous", lang)
-        if self.code == "duplicate" and params.pop("kept_previous", False):
-            return t("reason_duplicate", lang, **params) + t("reason_kept_previous", lang)
-        return t(f"reason_{self.code}", lang, **params)
-
-
-@dataclass
-class Report:
-    """What one action did. ``error`` (an i18n key) is set when it could not run at all."""
-
-    added: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    rejected: list[Problem] = field(default_factory=list)  # uploads not saved, and why
-    skipped: list[dict[str, str]] = field(default_factory=list)  # other corpus files ingest could not use
-    documents: int = 0
-    chunks: int = 0
-    error: str = ""
-    error_params: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.added or self.updated or self.removed)
-
-    def message(self, lang: str = "en") -> str:
-        """The report as plain lines (Markdown list items for the rejected and skipped files)."""
-        if self.error:
-            return t(self.error, lang, **self.error_params)
-        lines = []
-        for key, names in (("report_added", self.added), ("report_updated", self.updated),
-                           ("report_removed", self.removed), ("report_unchanged", self.unchanged)):
-            if names:
-                lines.append(t(key, lang, names=", ".join(names)))
-        if self.rejected:
-            lines.append(t("report_rejected", lang))
-            lines.extend(f"- {p.name}: {p.text(lang)}" for p in self.rejected)
-        if self.skipped:
-            lines.append(t("report_skipped", lang))
-            lines.extend(f"- {s['path']}: {s['reason']}" for s in self.skipped)
-        if not self.changed and not self.rejected and not self.unchanged:
-            lines.append(t("report_nothing", lang))
-        lines.append(t("report_totals", lang, documents=self.documents, chunks=self.chunks))
-        return "\n".join(lines)
-
-    def as_dict(self) -> dict[str, Any]:
-        body = asdict(self)
-        body["rejected"] = [{"name": p.name, "reason": p.text("en")} for p in self.rejected]
-        body.pop("error_params")
-        body["error"] = self.message("en") if self.error else None
-        body["message"] = self.message("en")
-        return body
 
 
 def name_problem(name: object) -> str | None:
@@ -298,55 +229,3 @@ class CorpusAdmin:
 
 def _is_admin(identity: Identity | None) -> bool:
     return identity is not None and identity.is_admin
-
-
-# --- HTTP -----------------------------------------------------------------------------------------
-
-_STATUS = {"forbidden": 403, "busy": 409, "failed": 500, "no_files": 422, "no_document": 422, "bad_doc_id": 422, "not_found": 404}
-
-
-def _response(report: Report, ok_status: int = 200) -> JSONResponse:
-    if report.error:
-        return JSONResponse(report.as_dict(), status_code=_STATUS.get(report.error, 400))
-    return JSONResponse(report.as_dict(), status_code=ok_status)
-
-
-def install_admin_api(api: FastAPI, admin: CorpusAdmin) -> None:
-    """``/api/admin/*``: the access middleware lets only administrators reach these paths; each
-    handler checks the role again, so no route depends on the middleware alone."""
-
-    @api.post("/api/admin/documents", responses={403: {}, 409: {}, 413: {}, 422: {}})
-    def upload_documents(request: Request, files: list[UploadFile]):
-        """Upload articles (multipart, one or more `files` fields) into the corpus folder and index
-        them. 200 with what was added, updated, unchanged or not saved and why; 413 when every
-        file is over the size limit, 422 when none could be saved for another reason."""
-        uploads = [Upload(upload.filename or "", _spool(upload)) for upload in files]
-        try:
-            report = admin.upload(identity_of(request), uploads)
-        finally:
-            for upload in uploads:
-                upload.source.unlink(missing_ok=True)
-        if not report.error and report.rejected and not (report.changed or report.unchanged):
-            status = 413 if all(p.code == "too_big" for p in report.rejected) else 422
-            body = report.as_dict()
-            body["error"] = "no file was saved: " + "; ".join(f"{p.name}: {p.text('en')}" for p in report.rejected)
-            return JSONResponse(body, status_code=status)
-        return _response(report)
-
-    @api.delete("/api/admin/documents/{doc_id:path}", responses={403: {}, 404: {}, 409: {}, 422: {}})
-    def delete_document(request: Request, doc_id: str):
-        """Delete an article: its file leaves the corpus folder and the index follows."""
-        return _response(admin.delete(identity_of(request), doc_id))
-
-    @api.post("/api/admin/reindex", responses={403: {}, 409: {}})
-    def reindex(request: Request):
-        """Make the index mirror the corpus folder again (as `python -m ingest` does)."""
-        return _response(admin.reindex(identity_of(request)))
-
-
-def _spool(upload: UploadFile) -> Path:
-    """The upload as a file of its own (Starlette keeps small ones in memory), as the UI has them."""
-    upload.file.seek(0)
-    with tempfile.NamedTemporaryFile(prefix="gw-api-upload-", delete=False) as handle:
-        shutil.copyfileobj(upload.file, handle)
-    return Path(handle.name)

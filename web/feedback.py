@@ -3,7 +3,8 @@
 Each piece of feedback is one JSON line appended to ``<storage>/feedback.jsonl``: written with a
 single ``write`` on a file opened with O_APPEND, under an exclusive lock, then fsynced, so
 concurrent writers never interleave and a crash leaves whole lines (a torn last line, if the
-machine dies mid-write, is skipped when reading).
+machine dies mid-write, is skipped when reading). The HTTP side is web/routers/feedback.py; the chat
+UI stores its 👍/👎 here too.
 """
 
 from __future__ import annotations
@@ -15,41 +16,8 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from typing import Literal
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
-
-from settings import Settings
-from web.inputs import MAX_TURN_CHARS, Text
-from web.auth import identity_of
-
-
-class FeedbackCitation(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    id: int = Field(strict=True)
-    doc_id: Text = Field(max_length=1000)
-    title: Text = Field("", max_length=1000)
-    text: Text = Field("", max_length=MAX_TURN_CHARS)
-    quote: Text = Field("", max_length=MAX_TURN_CHARS)
-
-
-class FeedbackRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    # Text: lone surrogates refused, control characters removed (web/inputs.py); strict bools, so
-    # "yes" is refused rather than read as true. Lengths: docs/api.md, "Limits".
-    question: Text = Field(description="The question as asked.")
-    answer: Text = Field(max_length=MAX_TURN_CHARS, description="The answer shown.")
-    rating: Literal["up", "down"] = Field(description="Thumbs up or down.")
-    comment: Text = Field("", max_length=4000, description="Optional: what was wrong or right.")
-    wrong_source: bool = Field(False, strict=True, description="The cited source does not support the answer.")
-    citations: list[FeedbackCitation] = Field(
-        default_factory=list, max_length=50, description="The citations shown with the answer."
-    )
-    query: Text = Field("", max_length=MAX_TURN_CHARS, description="What was searched (the rewritten follow-up), if known.")
-    refused: bool = Field(False, strict=True, description="Whether the answer was a refusal.")
-    channel: Text = Field("api", max_length=20, description="Where the feedback came from: ui, embed, api.")
+from web.schemas import FeedbackRequest
 
 
 class FeedbackStore:
@@ -108,40 +76,3 @@ def golden_row(record: dict) -> dict:
         "channel": record.get("channel", ""),
         "created": record.get("created", ""),
     }
-
-
-def install_feedback_api(api: FastAPI, settings: Settings, store: FeedbackStore) -> None:
-    @api.post("/api/feedback", status_code=201, responses={422: {"description": "Invalid request"}})
-    def feedback(request: FeedbackRequest, http: Request):
-        """Thumbs up or down on an answer, with an optional comment and a 'wrong source' flag."""
-        if not request.question.strip():
-            return JSONResponse(status_code=422, content={"error": "'question' must not be empty"})
-        if len(request.question) > settings.max_question_chars:
-            return JSONResponse(
-                status_code=422, content={"error": f"'question' is longer than {settings.max_question_chars} characters"}
-            )
-        record = store.add(request, _user(http))
-        return {"stored": True, "feedback_id": record["feedback_id"]}
-
-    @api.get("/api/feedback")
-    def own_feedback(http: Request):
-        """The caller's own feedback, newest first (with auth on, nobody sees anyone else's)."""
-        user = _user(http)
-        return [r for r in reversed(store.records()) if r.get("user", "") == user]
-
-    @api.get("/api/feedback/export", response_class=Response, responses={200: {"content": {"application/x-ndjson": {}}}})
-    def export(rating: Literal["up", "down"] | None = None):
-        """Administrators only: all feedback as JSONL in the golden-set format ({"id", "question", "expected": [],
-        "unanswerable": false, plus the feedback fields}); ``?rating=down`` for the bad answers."""
-        rows = [golden_row(r) for r in store.records() if rating is None or r.get("rating") == rating]
-        body = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
-        return Response(
-            body,
-            media_type="application/x-ndjson",
-            headers={"Content-Disposition": 'attachment; filename="feedback.jsonl"'},
-        )
-
-
-def _user(request: Request) -> str:
-    identity = identity_of(request)
-    return identity.name if identity else ""

@@ -39,7 +39,7 @@ STRINGS: dict[str, dict[str, Any]] = {
         "zh": "示例问题",
         "en": "Example questions, in Chinese: without an LLM, English questions find the Chinese articles only by figures and Latin terms",
     },
-    # The English ones are shown only with an LLM configured (web/ui.py: example_update).
+    # The English ones are shown only with an LLM configured (web/ui/rendering.py: example_update).
     "examples": {
         "zh": [
             "东莞计划培育几个规模超百亿元的未来产业集群？",

@@ -18,21 +18,12 @@ import math
 import threading
 import time
 
-from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-RATE_LIMITED_PREFIXES = ("/api/", "/v1/", "/gradio_api/queue/join", "/gradio_api/call/", "/gradio_api/run/")
+from web.errors import OPENAI_PREFIX, error_response
+
+RATE_LIMITED_PREFIXES = ("/api/", OPENAI_PREFIX + "/", "/gradio_api/queue/join", "/gradio_api/call/", "/gradio_api/run/")
 ANSWER_PATHS = {"/api/ask", "/api/ask/stream", "/api/search", "/v1/chat/completions"}
-
-
-def _error(path: str, status: int, message: str, code: str, headers: dict[str, str]) -> JSONResponse:
-    if path.startswith("/v1/"):  # OpenAI clients expect OpenAI's error shape
-        body = {"error": {"message": message, "type": "server_error" if status >= 500 else "invalid_request_error", "param": None, "code": code}}
-    else:
-        body = {"error": message}
-    return JSONResponse(body, status_code=status, headers=headers)
-
-
 UPLOAD_PATHS = {"/gradio_api/upload", "/api/admin/documents"}
 
 
@@ -54,14 +45,14 @@ class BodyLimitMiddleware:
             # handlers, not held here: they must declare their length (browsers and HTTP clients
             # do for multipart forms), and the server never reads past it.
             if length is None:
-                await _error(path, 411, "an upload must declare its Content-Length", "length_required", {})(scope, receive, send)
+                await error_response(path, 411, "an upload must declare its Content-Length", code="length_required")(scope, receive, send)
             elif length > self.upload_max_bytes:
                 limit = f"{self.upload_max_bytes / 1_000_000:g} MB"
-                await _error(path, 413, f"the upload is larger than {limit}", "request_too_large", {})(scope, receive, send)
+                await error_response(path, 413, f"the upload is larger than {limit}", code="request_too_large")(scope, receive, send)
             else:
                 await self.app(scope, receive, send)
             return
-        too_large = _error(path, 413, f"the request body is larger than {self.max_bytes // 1024} KiB", "request_too_large", {})
+        too_large = error_response(path, 413, f"the request body is larger than {self.max_bytes // 1024} KiB", code="request_too_large")
         if length is not None and length > self.max_bytes:
             await too_large(scope, receive, send)
             return
@@ -136,8 +127,8 @@ class RateLimitMiddleware:
         wait = self.buckets.take(key)
         if wait > 0:
             seconds = max(1, math.ceil(wait))
-            response = _error(
-                path, 429, f"too many requests: try again in {seconds} s", "rate_limited", {"Retry-After": str(seconds)}
+            response = error_response(
+                path, 429, f"too many requests: try again in {seconds} s", code="rate_limited", headers={"Retry-After": str(seconds)}
             )
             await response(scope, receive, send)
             return
@@ -188,5 +179,5 @@ class AdmissionMiddleware:
             admission.in_flight -= 1
 
     async def _busy(self, scope: Scope, receive: Receive, send: Send, why: str) -> None:
-        response = _error(scope["path"], 503, f"busy: {why}; please retry shortly", "busy", {"Retry-After": "5"})
+        response = error_response(scope["path"], 503, f"busy: {why}; please retry shortly", code="busy", headers={"Retry-After": "5"})
         await response(scope, receive, send)

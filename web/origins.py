@@ -14,8 +14,8 @@ add its own, more permissive, localhost CORS headers to the mounted UI.
 
 from __future__ import annotations
 
-from fastapi import FastAPI
-from starlette.middleware.cors import CORSMiddleware
+from typing import Any
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from settings import Settings
@@ -46,14 +46,13 @@ class FrameAncestorsMiddleware:
         await self.app(scope, receive, send_with_policy)
 
 
-def install_origin_policy(app: FastAPI, settings: Settings) -> None:
-    app.add_middleware(FrameAncestorsMiddleware, policy=frame_ancestors(settings))
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=settings.allowed_origin_list,
-        allow_methods=["GET", "POST", "OPTIONS"],
+def cors_options(settings: Settings) -> dict[str, Any]:
+    """Starlette's CORSMiddleware, set for the configured origins only (app.py puts it outermost)."""
+    return {
+        "allow_origins": settings.allowed_origin_list,
+        "allow_methods": ["GET", "POST", "OPTIONS"],
         # X-Gradio-User: Gradio's <gradio-app> web component sends it on every call (docs/embedding.md).
-        allow_headers=["Content-Type", "Authorization", "X-Gradio-User"],
-        allow_credentials=False,
-        max_age=600,
-    )
+        "allow_headers": ["Content-Type", "Authorization", "X-Gradio-User"],
+        "allow_credentials": False,
+        "max_age": 600,
+    }
