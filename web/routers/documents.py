@@ -21,7 +21,8 @@ def documents(library: LibraryDep):
     return library.documents()
 
 
-@health_router.api_route("/healthz", methods=["GET", "HEAD"], response_model=HealthResponse, responses={503: {}})
+@health_router.head("/healthz", include_in_schema=False)
+@health_router.get("/healthz", response_model=HealthResponse, responses={503: {}})
 def healthz(library: LibraryDep):
     problem = library.problem()
     documents, chunks = library.counts()
