@@ -1,6 +1,7 @@
 """The pages and assets guanwen serves itself, from files: Jinja2 templates in web/templates/ (HTML,
 autoescaped) and the CSS and JavaScript they inline from web/static/. The login page, the embed
-widget's page and the chat UI's CSS and ``<head>`` script are built here and nowhere else."""
+widget's page and the chat UI's CSS and ``<head>`` script are built here; the chat's answers are
+templates too (answer.html, rendered by web/ui/rendering.py)."""
 
 from __future__ import annotations
 

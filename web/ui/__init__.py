@@ -5,7 +5,8 @@ web/i18n.py, and the 中文/English switch (or ``/?lang=en``) relabels the page.
 
 - ``layout.py``: ``build_ui``, the components and which handler each event calls;
 - ``handlers.py``: the event handlers, given the app's ``Services`` once;
-- ``rendering.py``: answers as HTML (every piece of text inert) and the tables, as plain functions.
+- ``rendering.py``: answers as HTML (web/templates/answer.html; every piece of text inert) and the
+  tables, as plain functions.
 
 Its CSS and ``<head>`` script are files (web/static/ui.css, ui.js), handed to Gradio by app.py.
 """

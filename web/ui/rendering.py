@@ -11,6 +11,7 @@ from typing import Any
 
 import gradio as gr
 import pandas as pd
+from markupsafe import Markup
 
 from answer.models import Answer, Citation
 from answer.pipeline import Answerer
@@ -18,6 +19,7 @@ from evaluation.run import evaluate, load_questions
 from web.admin_report import Report
 from web.i18n import t as tr
 from web.library import Library
+from web.pages import render
 from web.schemas import QuestionError, validate_question
 
 # Gradio's Chatbot runs every message through a markdown renderer before sanitizing it, so
@@ -35,74 +37,65 @@ def inert(text: str) -> str:
     return text.translate(_INERT)
 
 
+def _inert_markup(text: str) -> Markup:
+    return Markup(inert(text))
+
+
 def pending_answer(provisional: str, lang: str = "zh") -> str:
     """Provisional text while an LLM writes: one HTML block, its text inert, like the final answer."""
-    return f'<div class="gw-answer-block">{inert(provisional)}<div class="gw-pending">{tr("pending", lang)}</div></div>'
+    return render("answer_pending.html", text=provisional, lang=lang, inert=_inert_markup, tr=tr)
 
 
 def render_answer(
     answer: Answer, asked: str, details: dict[str, dict[str, str]] | None = None, turn: int = 0, lang: str = "zh"
 ) -> str:
-    """The chat message: what was searched (if rewritten), the answer with clickable [n] markers,
-    what verification removed, then its sources (or the related passages of a refusal) with the
-    article's date and source where known, all HTML-escaped."""
-    details = details or {}
-    parts = []
-    if answer.query and answer.query != asked:
-        parts.append(f'<div class="gw-query">{tr("searched", lang, query=inert(answer.query))}</div>')
-    if answer.notice:
-        parts.append(f'<div class="gw-notice">{inert(answer.notice)}</div>')
-    parts.append(_with_markers(answer.answer, {c.id for c in answer.citations}, turn))
-    removed = answer.verification and (answer.verification.citations_removed + answer.verification.sentences_dropped)
-    if removed:
-        parts.append(f'<div class="gw-verification">{tr("removed_unverified", lang, count=removed)}</div>')
-    if answer.citations:
-        parts.append(_sources(tr("sources", lang), answer.citations, "gw-sources", details, turn, lang=lang))
-    elif answer.related:
-        parts.append(_sources(tr("related", lang), answer.related, "gw-sources gw-related", details, turn, "r", lang))
-    return f'<div class="gw-answer-block">{"".join(parts)}</div>'
+    """The chat message (web/templates/answer.html): what was searched (if rewritten), the answer
+    with clickable [n] markers, what verification removed, then its sources (or the related
+    passages of a refusal) with the article's date and source where known, all HTML-escaped."""
+    verification = answer.verification
+    return render(
+        "answer.html",
+        answer=answer,
+        asked=asked,
+        turn=turn,
+        lang=lang,
+        segments=_segments(answer.answer, {c.id for c in answer.citations}),
+        removed=verification and (verification.citations_removed + verification.sentences_dropped),
+        about={c.doc_id: _about((details or {}).get(c.doc_id, {}), lang) for c in answer.citations + answer.related},
+        highlight=_highlight,
+        inert=_inert_markup,
+        tr=tr,
+    )
 
 
-def _with_markers(text: str, ids: set[int], turn: int) -> str:
-    parts, last = [], 0
+def _segments(text: str, ids: set[int]) -> list[tuple[str, Any]]:
+    """The answer as ("text", …) pieces, ("cite", n) for a marker naming a citation, and ("raw",
+    "[n]") for digits in brackets that name none: nothing a renderer can act on."""
+    parts: list[tuple[str, Any]] = []
+    last = 0
     for match in re.finditer(r"\[(\d+)\]", text):
         number = int(match.group(1))
-        parts.append(inert(text[last : match.start()]))
-        if number in ids:
-            parts.append(f'<a class="gw-cite" href="#gw-s-{turn}-{number}">[{number}]</a>')
-        else:
-            parts.append(match.group(0))  # digits in brackets: nothing a renderer can act on
+        parts.append(("text", text[last : match.start()]))
+        parts.append(("cite", number) if number in ids else ("raw", match.group(0)))
         last = match.end()
-    parts.append(inert(text[last:]))
-    return "".join(parts)
+    parts.append(("text", text[last:]))
+    return parts
 
 
-def _sources(
-    heading: str, citations: list[Citation], css: str, details: dict[str, dict[str, str]], turn: int, prefix: str = "",
-    lang: str = "zh",
-) -> str:
-    items = []
-    for c in citations:
-        meta = details.get(c.doc_id, {})
-        author = tr("author", lang, name=meta["author"]) if meta.get("author") else ""
-        about = " · ".join(v for v in (meta.get("published"), meta.get("source"), author) if v)
-        items.append(
-            f'<div class="gw-source" id="gw-s-{turn}-{prefix}{c.id}">'
-            f"<strong>[{c.id}] {inert(c.title)}</strong>"
-            + (f" · {inert(c.section)}" if c.section else "")
-            + (f' <span class="gw-meta">{inert(about)}</span>' if about else "")
-            + f"<br>{_highlight(c)}</div>"
-        )
-    return f'<div class="{css}"><strong>{heading}</strong>{"".join(items)}</div>'
+def _about(meta: dict[str, str], lang: str) -> str:
+    """The article's date, source and author, where known."""
+    author = tr("author", lang, name=meta["author"]) if meta.get("author") else ""
+    return " · ".join(v for v in (meta.get("published"), meta.get("source"), author) if v)
 
 
-def _highlight(citation: Citation) -> str:
+def _highlight(citation: Citation) -> tuple[str, str, str] | None:
+    """The passage before, at and after its quote, or None when the quote is not in it."""
     text, quote = citation.text, citation.quote
     start = citation.quote_start if citation.quote_start >= 0 else (text.find(quote) if quote else -1)
     if not quote or start < 0:
-        return inert(text)
+        return None
     end = start + len(quote)
-    return inert(text[:start]) + "<mark>" + inert(text[start:end]) + "</mark>" + inert(text[end:])
+    return text[:start], text[start:end], text[end:]
 
 
 def question_message(error: QuestionError, lang: str = "zh") -> str:
