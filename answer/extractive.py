@@ -11,13 +11,14 @@ from answer.evidence import ASKS_REASON, Evidence, following_sentences
 from answer.models import Answer, Citation, language_of
 
 MAX_SENTENCES = 3
-KEEP_RATIO = 0.75  # further sentences must score at least this share of the best one
+ENGLISH_LEAD = "The articles say:"
 REASON_CONTEXT = 2  # sentences quoted after the best one when the question asks why or for a view
 
 
-def extractive_answer(question: str, evidence: list[Evidence]) -> Answer:
-    """Quote the evidence (``answer.evidence.find_evidence``, best first; not empty)."""
-    chosen = _choose(evidence)
+def extractive_answer(question: str, evidence: list[Evidence], keep_ratio: float) -> Answer:
+    """Quote the evidence (``answer.evidence.find_evidence``, best first; not empty); further
+    sentences must score at least ``keep_ratio`` of the best one."""
+    chosen = _choose(evidence, keep_ratio)
     if ASKS_REASON.search(question):
         chosen = _with_context(chosen)
 
@@ -29,15 +30,18 @@ def extractive_answer(question: str, evidence: list[Evidence]) -> Answer:
         if chunk_id not in citations:
             citations[chunk_id] = Citation.from_passage(len(citations) + 1, sentence.passage)
         quoted.setdefault(chunk_id, []).append(sentence)
-        parts.append(f"{sentence.text}[{citations[chunk_id].id}]")
+        quote = sentence.text if language_of(question) == "zh" else f"「{sentence.text}」"
+        parts.append(f"{quote}[{citations[chunk_id].id}]")
     for chunk_id, citation in citations.items():
         start = min(s.start for s in quoted[chunk_id])
         end = max(s.end for s in quoted[chunk_id])
         citation.quote = citation.text[start:end]
         citation.quote_start = start
     language = language_of(question)
+    # An English question gets the Chinese sentences quoted as they stand: offline there is no
+    # translation, and a quote is what the official can check against the article.
     return Answer(
-        answer=("" if language == "zh" else " ").join(parts),
+        answer="".join(parts) if language == "zh" else " ".join([ENGLISH_LEAD, *parts]),
         refused=False,
         citations=list(citations.values()),
         query=question,
@@ -53,12 +57,12 @@ def _with_context(chosen: list[Evidence]) -> list[Evidence]:
     return [best, *context, *[e for e in rest if (e.passage.passage.chunk_id, e.start) not in spans]]
 
 
-def _choose(evidence: list[Evidence]) -> list[Evidence]:
+def _choose(evidence: list[Evidence], keep_ratio: float) -> list[Evidence]:
     chosen: list[Evidence] = []
     seen: set[tuple[str, int]] = set()
     texts: set[str] = set()
     for sentence in evidence:
-        if len(chosen) == MAX_SENTENCES or sentence.score < KEEP_RATIO * evidence[0].score:
+        if len(chosen) == MAX_SENTENCES or sentence.score < keep_ratio * evidence[0].score:
             break
         where = (sentence.passage.passage.doc_id, sentence.passage.passage.start + sentence.start)
         if where in seen or sentence.text in texts:

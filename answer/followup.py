@@ -1,31 +1,44 @@
-"""Follow-up questions become standalone questions before retrieval.
+"""Follow-up questions become standalone questions before retrieval; other questions stay as asked.
 
-Offline, the subject of the previous turn is carried over:
+A question that names its own subject (「量子信息产业在东莞发展得怎么样？」, asked after a question about
+R&D) is searched as it is. Only a real follow-up is rewritten, offline, from the previous user turn
+(itself rewritten first, so a third turn builds on the second):
 
-- 「那量子信息呢？」 after 「东莞人工智能产业发展得怎么样？」 → 「东莞量子信息产业发展得怎么样？」: the new
-  topic replaces the previous question's word of the same kind (a place replaces a place, a year
-  a year, a person a person, otherwise the most specific noun);
-- 「他还说了什么？」 after 「王珺认为发展未来产业不能用什么思维？」 → 「王珺还说了什么？」: a pronoun
-  becomes the person the previous question was about.
+- a new topic alone, 「那北京呢？」, 「2023年呢？」, 「前一年呢？」, "What about Guangdong?": it takes the
+  place of the previous question's word of the same kind — a year for a year, a place for a place
+  (the home place included), a person for a person, otherwise the noun closest in meaning;
+- a pronoun for a person, 「他还说了什么？」: the person the previous question was about;
+- anything else that leans on the conversation (「具体优先支持哪些产业？」, 「是哪三个产业？」,
+  「每年为此拿出多少钱？」, "Which companies emerged in the first one?"): the previous question's
+  subject goes in front, without its question words.
 
-Earlier turns are rewritten in order, so a third turn builds on the rewritten second. With an LLM
-the model does this rewriting (``answer.llm.LLMClient.rewrite``) and this is its fallback.
+With an LLM the model does this rewriting (``answer.llm.LLMClient.rewrite``), for follow-ups only,
+and this is its fallback.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Callable
 
-from index.lexical import BM25Index
-from index.tokenize import normalize, pos_tags
+import numpy as np
 
-_FOLLOW_UP_START = re.compile(r"^(那么|那|还有|另外|此外|那他|那她)")
-_FOLLOW_UP_END = re.compile(r"(呢|又如何|又怎样|怎么样|如何)[？?。!！]?$")
-_PRONOUN = re.compile(r"他们|她们|他|她|它|此人|这个人|这位")
-_TOPIC = re.compile(r"^(?:那么|那|还有|另外|此外)?[，,\s]*(.+?)(?:的情况|方面)?(?:呢|又如何|又怎样|怎么样|如何)?[？?。!！]?$")
-_PERSON = re.compile(r"^(?:在|据)?([\u4e00-\u9fff]{2,4}?)(?:认为|表示|说|看来|建议|指出|提到|强调|怎么|如何|是|担任|还|对)")
-_YEAR = re.compile(r"\d{4}年")
+from index.places import Gazetteer
+from index.text import pos_tags
+
+_FOLLOW_UP_START = re.compile(r"^(那么|那|还有|另外|此外|具体|是|也|又|分别|其中)")
+_PRONOUN = re.compile(r"他们|她们|他|她|它|此人|这个人|这位|这家|这项|这些|这个|这两|这三|该|为此|上述|前者|后者")
+_ENGLISH_TOPIC = re.compile(r"^\s*(?:(?:what|how) about|and)\s+(?:in\s+|for\s+)?(.+?)\s*\??\s*$", re.I)
+_ENGLISH_PRONOUN = re.compile(r"\b(he|she|him|his|her|they|them|their|it|its|this|that|these|those|the first one|the second one|the company|the same)\b", re.I)
+_TOPIC = re.compile(r"^(?:那么|那|还有|另外|此外)?[，,\s]*([^，,。？?！!]+?)(?:的情况|方面)?(?:呢|又如何|又怎样)[？?。!！]?(.*)$")
+_PERSON_PRONOUN = re.compile(r"他们|她们|他|她|此人|这个人|这位")
+_YEAR = re.compile(r"\d{4}年?")
+_RELATIVE_YEAR = {"前一年": -1, "上一年": -1, "去年": -1, "头一年": -1, "后一年": 1, "下一年": 1, "第二年": 1, "次年": 1}
+_QUESTION_WORDS = re.compile(r"是多少|有多少|多少|几个|几大|哪几个|哪些|什么|哪一年|什么时候|是否|是谁|第几|怎么样|如何|为什么|吗|呢|[？?。！!]")
+_NOUN_TAGS = ("n", "nz", "nt", "vn", "eng")
+# Words that make 「X呢」 a statement or a question of its own rather than a new topic alone.
+_PREDICATE = re.compile(r"了|得|是|有|在|会|要|能|吗|怎么|什么|多少|哪|几|如何|为什么|发展|达到|提出")
 
 
 @dataclass
@@ -35,17 +48,25 @@ class Turn:
 
 
 def is_follow_up(question: str) -> bool:
+    """Does the question lean on the conversation (rather than name its own subject)?"""
     q = question.strip()
-    return bool(_FOLLOW_UP_START.match(q) or _FOLLOW_UP_END.search(q) or _PRONOUN.search(q))
+    if not re.search(r"[\u4e00-\u9fff]", q):
+        return bool(_ENGLISH_TOPIC.match(q) or _ENGLISH_PRONOUN.search(q))
+    return bool(_FOLLOW_UP_START.match(q) or _PRONOUN.search(q) or _topic(q))
 
 
-def standalone_question(question: str, history: list[Turn], lexical: BM25Index) -> str:
-    """The question as it would be asked without the conversation (offline rules)."""
+def standalone_question(
+    question: str, history: list[Turn], gazetteer: Gazetteer, similarity: Callable[[str, list[str]], np.ndarray]
+) -> str:
+    """The question as it would be asked without the conversation (offline rules).
+
+    ``similarity(text, candidates)`` gives the cosine of ``text`` with each candidate (the
+    embedding model's): it picks which word a new topic replaces."""
     previous: str | None = None
     for turn in history:
         if turn.role == "user" and turn.content.strip():
-            previous = _rewrite(turn.content.strip(), previous, lexical)
-    return _rewrite(question.strip(), previous, lexical)
+            previous = _rewrite(turn.content.strip(), previous, gazetteer, similarity)
+    return _rewrite(question.strip(), previous, gazetteer, similarity)
 
 
 def previous_answer(history: list[Turn]) -> str:
@@ -56,55 +77,92 @@ def previous_answer(history: list[Turn]) -> str:
     return ""
 
 
-def _rewrite(question: str, previous: str | None, lexical: BM25Index) -> str:
+def _rewrite(question: str, previous: str | None, gazetteer: Gazetteer, similarity) -> str:
     if previous is None or not is_follow_up(question):
         return question
-    if _PRONOUN.search(question):
-        person = _PERSON.match(previous)
-        referent = person.group(1) if person else _most_specific_noun(previous, "", lexical)
-        return _PRONOUN.sub(referent, question, count=1) if referent else question
-    topic = _TOPIC.match(question)
-    if not topic or not _FOLLOW_UP_END.search(question) and not _FOLLOW_UP_START.match(question):
-        return question
-    new = topic.group(1).strip()
-    if not new or new == question:
-        return question
-    target = _replaceable(previous, new, lexical)
-    if target:
-        return previous.replace(target, new, 1)
-    return f"{new}{previous}"
+    topic = _topic(question)
+    if topic:
+        new, rest = topic
+        replaced = _replace(previous, new, gazetteer, similarity)
+        if replaced:
+            return replaced if not rest else f"{replaced}{rest}"
+    if _PERSON_PRONOUN.search(question):
+        person = _person(previous)
+        if person:
+            return _PERSON_PRONOUN.sub(person, question, count=1)
+    subject = _QUESTION_WORDS.sub("", previous).strip(" ，,")
+    return f"{subject}，{question}" if subject else question
 
 
-def _replaceable(previous: str, new: str, lexical: BM25Index) -> str | None:
-    """The word of ``previous`` that ``new`` takes the place of."""
-    if _YEAR.fullmatch(new):
-        year = _YEAR.search(previous)
-        return year.group(0) if year else None
-    kind = _kind(new)
-    words = [(w, f) for w, f in pos_tags(previous) if len(w) >= 2]
-    if kind in ("ns", "nr"):
-        same = [w for w, f in words if f == kind and w != new]
-        if same:
-            return same[0]
-    person = _PERSON.match(previous)
-    if kind == "nr" and person:
-        return person.group(1)
-    return _most_specific_noun(previous, new, lexical)
-
-
-def _most_specific_noun(previous: str, new: str, lexical: BM25Index) -> str | None:
-    """The rarest noun of ``previous`` — one as long as ``new`` first (量子信息 takes 人工智能's place,
-    not 营业's)."""
-    nouns = [w for w, f in pos_tags(previous) if len(w) >= 2 and f.startswith("n") and f not in ("ns", "nr") and w != new]
-    if not nouns:
+def _topic(question: str) -> tuple[str, str] | None:
+    """(new topic, what follows it) for 「那X呢？」 or "What about X?", when X is a noun phrase."""
+    english = _ENGLISH_TOPIC.match(question)
+    if english and not re.search(r"[\u4e00-\u9fff]", question):
+        return english.group(1), ""
+    match = _TOPIC.match(question)
+    if not match:
         return None
-    return max(nouns, key=lambda w: (len(w) == len(new), lexical.term_idf(normalize(w)), len(w)))
+    new = match.group(1).strip()
+    if not new or len(new) > 10 or _PREDICATE.search(new):
+        return None  # 「东莞未来产业整体发展到什么阶段了呢？」 says something of its own: not a topic alone
+    return new, match.group(2).strip()
 
 
-def _kind(phrase: str) -> str:
-    tags = pos_tags(phrase)
-    if len(tags) == 1:
-        return tags[0][1][:2]
-    if any(f == "ns" for _, f in tags):
-        return "ns"
-    return "n"
+def _replace(previous: str, new: str, gazetteer: Gazetteer, similarity) -> str | None:
+    """``previous`` with ``new`` in the place of its word of the same kind."""
+    year = _YEAR.search(previous)
+    if new in _RELATIVE_YEAR and year:
+        shifted = int(year.group(0)[:4]) + _RELATIVE_YEAR[new]
+        return previous.replace(year.group(0)[:4], str(shifted), 1)
+    new_year = _YEAR.fullmatch(new.strip())
+    if new_year:
+        if year:
+            return previous.replace(year.group(0)[:4], new_year.group(0)[:4], 1)
+        return f"{new_year.group(0)[:4]}年{previous}"
+    places = _places_in(new, gazetteer)
+    if places and not re.search(r"[\u4e00-\u9fff]", previous):
+        # An English conversation: swap the place word ("Dongguan's" → "Guangdong's").
+        for word in re.findall(r"[A-Z][a-z]+", previous):
+            if gazetteer.names_for(word) or gazetteer.is_home(word):
+                replacement = re.search(r"[A-Z][a-z]+", new)
+                return previous.replace(word, replacement.group(0) if replacement else sorted(places)[0], 1)
+        return None
+    if places:
+        place = sorted(places)[0]
+        old = _places_in(previous, gazetteer) or ({gazetteer.home} if gazetteer.home in previous else set())
+        if old:
+            return previous.replace(sorted(old)[0], place, 1)
+        return f"{place}{previous}"
+    if not re.search(r"[\u4e00-\u9fff]", new):
+        return None
+    tags = pos_tags(new)
+    words = [(w, f) for w, f in pos_tags(previous) if len(w) >= 2 and w not in new]
+    if tags[0][1] == "nr":
+        person = _person(previous)
+        if person:
+            return previous.replace(person, new, 1)
+    if tags[0][1] == "ns":  # a place the gazetteer does not know: 滨海湾 for 松山湖
+        same = [w for w, f in words if f == "ns"]
+    else:
+        same = [w for w, f in words if f in _NOUN_TAGS and w != gazetteer.home]
+    if not same:
+        return None
+    # The closest in meaning; among equals, the longer (人工智能 rather than 资金).
+    scores = similarity(new, same)
+    closest = max(range(len(same)), key=lambda i: (round(float(scores[i]), 3), len(same[i])))
+    return previous.replace(same[closest], new, 1)
+
+
+def _places_in(text: str, gazetteer: Gazetteer) -> set[str]:
+    if not re.search(r"[\u4e00-\u9fff]", text):
+        found = gazetteer.in_english(text)
+        return {sorted(names)[0] for names in found}
+    return set(gazetteer.in_text(text))
+
+
+def _person(text: str) -> str | None:
+    for word, tag in pos_tags(text):
+        if tag == "nr" and len(word) >= 2:
+            return word
+    match = re.match(r"^(?:在|据)?([\u4e00-\u9fff]{2,3}?)(?:认为|表示|说|看来|建议|指出|提到|强调|是|担任|对)", text)
+    return match.group(1) if match else None

@@ -13,7 +13,7 @@ from typing import Iterator
 
 from answer.models import Answer, Citation, language_of, refusal_answer
 from index.retrieval import RankedPassage
-from ingest.chunking import split_sentences
+from index.text import split_sentences
 from settings import PROMPTS_DIR, Settings
 
 _MARKER = re.compile(r"\s?[\[【]\s*(\d+(?:\s*[,，、]\s*\d+)*)\s*[\]】]")

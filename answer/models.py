@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Literal
 
+from index.text import language_of
+
 if TYPE_CHECKING:
     from index.retrieval import RankedPassage
 
@@ -63,16 +65,6 @@ class Answer:
 
     def as_dict(self) -> dict:
         return asdict(self)
-
-
-def language_of(text: str) -> Literal["zh", "en"]:
-    """Chinese unless Latin letters clearly dominate: "How many staff does 松狐科技 have?" is English.
-
-    A Chinese character carries about as much as a short English word, hence the factor.
-    """
-    chinese = sum("\u4e00" <= ch <= "\u9fff" for ch in text)
-    latin = sum(ch.isascii() and ch.isalpha() for ch in text)
-    return "zh" if chinese and chinese * 4 >= latin else "en"
 
 
 def refusal_text(language: str) -> str:

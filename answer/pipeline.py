@@ -14,12 +14,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator, Literal
 
-from answer.evidence import Evidence, find_evidence
+import numpy as np
+
+from answer.evidence import Evidence, EvidenceModel, default_model, find_evidence, score_sentences
 from answer.extractive import extractive_answer
 from answer.followup import Turn, is_follow_up, previous_answer, standalone_question
 from answer.llm import LLMClient, LLMError, cited_answer, load_prompt
 from answer.models import Answer, language_of, refusal_answer
 from answer.verify import compact, verify
+from index.places import Gazetteer
 from index.retrieval import RankedPassage, Searcher
 from index.vector_store import VectorStoreError
 from settings import RetrievalMode, Settings
@@ -28,10 +31,6 @@ LLM_FAILED_NOTICE = "语言模型暂时不可用，以下为从资料中直接�
 LLM_FAILED_NOTICE_EN = "The language model is unavailable; this answer quotes the articles directly."
 VECTORS_DOWN_NOTICE = "向量检索暂时不可用，本回答仅依据关键词检索（BM25），可能遗漏相关资料。"
 VECTORS_DOWN_NOTICE_EN = "Vector search is unavailable; this answer comes from keyword search (BM25) alone and may miss passages."
-OFFLINE_ENGLISH_NOTICE = (
-    "Offline, English questions are matched against the Chinese articles only by figures and Latin "
-    "terms. Ask in Chinese, or configure an LLM endpoint, for a full answer."
-)
 
 __all__ = ["Answerer", "Turn", "StreamEvent", "LLM_FAILED_NOTICE"]
 
@@ -54,10 +53,14 @@ class _Prepared:
 
 
 class Answerer:
-    def __init__(self, settings: Settings, searcher: Searcher, llm: LLMClient | None):
+    def __init__(
+        self, settings: Settings, searcher: Searcher, llm: LLMClient | None, evidence_model: EvidenceModel | None = None
+    ):
         self.settings = settings
         self.searcher = searcher
         self.llm = llm
+        self.gazetteer = Gazetteer(settings.home_place)
+        self.evidence_model = evidence_model or default_model()
 
     def ask(self, question: str, history: list[Turn] | None = None, mode: RetrievalMode | None = None) -> Answer:
         prepared = self._prepare(question, history or [], mode)
@@ -91,15 +94,31 @@ class Answerer:
         generated = "".join(pieces).strip()
         yield StreamEvent("answer", answer=self._checked(prepared, generated) if generated else self._fallback(prepared))
 
+    def candidates(
+        self, question: str, history: list[Turn] | None = None, mode: RetrievalMode | None = None
+    ) -> tuple[str, list[Evidence]]:
+        """What was searched and every candidate sentence with its signals and probability, best
+        first, before the threshold: why an answer was given or refused (and what the
+        calibration, ``python -m evaluation.calibrate``, learns from)."""
+        prepared = self._prepare(question, history or [], mode, keep_all=True)
+        return prepared.query, prepared.evidence
+
+    def chunk_texts(self) -> list[str]:
+        """The text of every indexed chunk (for evaluation's nDCG)."""
+        return [c.text for c in self.searcher.store.manifest.all_chunks()]
+
     # --- steps ----------------------------------------------------------------------------------
 
-    def _prepare(self, question: str, history: list[Turn], mode: RetrievalMode | None) -> _Prepared:
+    def _prepare(self, question: str, history: list[Turn], mode: RetrievalMode | None, keep_all: bool = False) -> _Prepared:
         question = question.strip()
         query = self._standalone(question, history)
         mode = mode or self.settings.retrieval_mode
+        language = language_of(question)
         notice = None
+        # One vector per question: it ranks the passages and scores the evidence sentences.
+        vector = self.searcher.embed_question(query)
         try:
-            passages = self.searcher.search(query, mode, self.settings.top_k)
+            passages = self.searcher.search(query, mode, self.settings.top_k, vector)
         except VectorStoreError:
             # Keyword search alone still finds and quotes most answers, and every answer is still
             # verified: better than no answer while the Chroma server is down (or its disk
@@ -107,37 +126,52 @@ class Answerer:
             if mode != "hybrid" or not self.settings.bm25_fallback:
                 raise
             passages = self.searcher.search(query, "bm25", self.settings.top_k)
-            notice = VECTORS_DOWN_NOTICE if language_of(question) == "zh" else VECTORS_DOWN_NOTICE_EN
-        evidence = find_evidence(query, passages, self.searcher.store.lexical(), self.settings)
+            notice = VECTORS_DOWN_NOTICE if language == "zh" else VECTORS_DOWN_NOTICE_EN
+        evidence = (score_sentences if keep_all else find_evidence)(
+            query,
+            vector,
+            passages,
+            self.searcher.sentences(passages),
+            self.searcher.store.lexical(),
+            self.searcher.store.tokenizer,
+            self.gazetteer,
+            english=language == "en",
+            model=self.evidence_model,
+        )
         if history and is_follow_up(question):
             # 「他还说了什么？」: what the last answer quoted is not news.
             said = compact(previous_answer(history))
             evidence = [e for e in evidence if compact(e.text) not in said]
-        return _Prepared(question, query, language_of(question), passages, evidence, notice)
+        return _Prepared(question, query, language, passages, evidence, notice)
 
     def _standalone(self, question: str, history: list[Turn]) -> str:
-        english = language_of(question) == "en"
-        if self.llm is not None and (history or english):
+        follow_up = bool(history) and is_follow_up(question)
+        if self.llm is not None and (follow_up or language_of(question) == "en"):
+            # A question that names its own subject is not merged with the conversation, and an
+            # English one is translated for the Chinese articles' keyword search.
+            context = [(t.role, t.content) for t in history] if follow_up else []
             try:
-                return self.llm.rewrite(question, [(t.role, t.content) for t in history])
+                return self.llm.rewrite(question, context)
             except LLMError:
                 pass  # the offline rules below still resolve most follow-ups
-        return standalone_question(question, history, self.searcher.store.lexical())
+        return standalone_question(question, history, self.gazetteer, self._similarity)
+
+    def _similarity(self, text: str, candidates: list[str]) -> np.ndarray:
+        vectors = self.searcher.store.embedder.embed_passages([text, *candidates])
+        return vectors[1:] @ vectors[0]
 
     def _without_llm(self, prepared: _Prepared) -> Answer:
         mode = "llm" if self.llm is not None else "extractive"
         if prepared.evidence:
-            answer = extractive_answer(prepared.question, prepared.evidence)
+            answer = extractive_answer(prepared.question, prepared.evidence, self.evidence_model.keep_ratio)
         else:
             answer = refusal_answer(prepared.question, prepared.passages, mode=mode)
         answer.query = prepared.query
-        if self.llm is None and prepared.language == "en":
-            answer.notice = OFFLINE_ENGLISH_NOTICE
         answer.notice = _joined(prepared.notice, answer.notice)
         return verify(answer, prepared.passages)
 
     def _fallback(self, prepared: _Prepared) -> Answer:
-        answer = extractive_answer(prepared.question, prepared.evidence)
+        answer = extractive_answer(prepared.question, prepared.evidence, self.evidence_model.keep_ratio)
         answer.query = prepared.query
         answer.notice = _joined(prepared.notice, LLM_FAILED_NOTICE if prepared.language == "zh" else LLM_FAILED_NOTICE_EN)
         return verify(answer, prepared.passages)

@@ -16,7 +16,7 @@ import unicodedata
 
 from answer.models import Answer, Citation, Verification, refusal_answer
 from index.retrieval import RankedPassage
-from index.tokenize import normalize
+from index.text import normalize
 
 _MARKER = re.compile(r"\[(\d+)\]")
 # A sentence with the citation markers that follow it; an ASCII full stop ends one only before

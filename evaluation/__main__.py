@@ -1,4 +1,4 @@
-"""python -m evaluation QUESTIONS.jsonl [--mode M] [--k 5] [--json] [--compare]"""
+"""python -m evaluation QUESTIONS.jsonl [--split dev|test] [--corpus DIR ...] [--mode M] [--k 5] [--json] [--compare]"""
 
 from __future__ import annotations
 
@@ -7,16 +7,21 @@ import json
 import sys
 from pathlib import Path
 
-from evaluation.run import MODES, QuestionFileError, evaluate, format_compare, format_report, load_questions
+from evaluation.run import MODES, SPLITS, QuestionFileError, evaluate, format_compare, format_report, load_questions
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m evaluation",
-        description="Measure retrieval (hit@k, MRR, nDCG@5) and refusals on a question set, "
-        "against the index the settings point at.",
+        description="Measure retrieval (hit@k, MRR, nDCG@5), answers and refusals on a question set, "
+        "against the index the settings point at (or a temporary one built from --corpus).",
     )
-    parser.add_argument("questions", type=Path, help="JSONL: {id, question, expected: [...], unanswerable?}")
+    parser.add_argument("questions", type=Path, help="JSONL: {id, question, expected: [...], unanswerable?, category?, split?, history?}")
+    parser.add_argument("--split", choices=SPLITS, default=None, help="only this split's questions (default: all, reported per split)")
+    parser.add_argument(
+        "--corpus", type=Path, nargs="+", default=None, metavar="DIR",
+        help="index these folders or files into a temporary storage folder first (e.g. corpus evaluation/corpus_invented)",
+    )
     parser.add_argument("--mode", choices=MODES, default=None, help="retrieval mode (default: GUANWEN_RETRIEVAL_MODE)")
     parser.add_argument("--k", type=int, default=5, help="passages retrieved per question (default 5)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -26,21 +31,23 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--k must be between 1 and 50")
 
     from app import StartupError, build_answerer
+    from evaluation.corpora import temporary_index
+    from ingest.sync import IngestError
     from settings import load_settings
 
     settings = load_settings()
     try:
-        questions = load_questions(args.questions)
-        answerer, store = build_answerer(settings)
-    except (QuestionFileError, StartupError) as error:
+        questions = load_questions(args.questions, args.split)
+        with temporary_index(settings, args.corpus) as indexed:
+            answerer, store = build_answerer(indexed)
+            if store.counts()[1] == 0:
+                print("evaluation: the index is empty; run .venv/bin/python -m ingest first", file=sys.stderr)
+                return 1
+            modes = MODES if args.compare else (args.mode or settings.retrieval_mode,)
+            reports = [evaluate(answerer, questions, mode, args.k) for mode in modes]
+    except (QuestionFileError, StartupError, IngestError) as error:
         print(f"evaluation: {error}", file=sys.stderr)
         return 1
-    if store.counts()[1] == 0:
-        print("evaluation: the index is empty; run .venv/bin/python -m ingest first", file=sys.stderr)
-        return 1
-
-    modes = MODES if args.compare else (args.mode or settings.retrieval_mode,)
-    reports = [evaluate(answerer, questions, mode, args.k) for mode in modes]
     if args.json:
         print(json.dumps(reports if args.compare else reports[0], ensure_ascii=False, indent=2))
     elif args.compare:

@@ -1,14 +1,20 @@
-"""Run a question set against the index the settings point at, and report the metrics."""
+"""Run a question set against the index the settings point at, and report the metrics.
+
+Each question is asked through the whole answering pipeline (with its conversation ``history``,
+if any), and its retrieval is measured on what the pipeline searched (the standalone query).
+Results are reported overall, per split (dev: tune on it; test: only report it), per category and
+per language.
+"""
 
 from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from answer.models import language_of
-from answer.pipeline import Answerer
+from answer.pipeline import Answerer, Turn
 from evaluation.metrics import (
     first_relevant_rank,
     hit_at,
@@ -20,6 +26,7 @@ from evaluation.metrics import (
 
 DEEP = 50  # how far down to look for the rank of a missed passage
 MODES = ("bm25", "dense", "hybrid")
+SPLITS = ("dev", "test")
 
 
 class QuestionFileError(ValueError):
@@ -33,9 +40,13 @@ class Question:
     expected: tuple[str, ...]
     unanswerable: bool
     lang: str
+    category: str = ""
+    split: str = ""
+    history: tuple[Turn, ...] = field(default_factory=tuple)
 
 
-def load_questions(path: Path) -> list[Question]:
+def load_questions(path: Path, split: str | None = None) -> list[Question]:
+    """The questions of a JSONL file (only one split's, if ``split`` is given)."""
     if not path.exists():
         raise QuestionFileError(f"question file not found: {path}")
     questions: list[Question] = []
@@ -54,6 +65,12 @@ def load_questions(path: Path) -> list[Question]:
             raise QuestionFileError(f"{path}:{number}: 'expected' must be a list of strings")
         if not unanswerable and not any(e.strip() for e in expected):
             raise QuestionFileError(f"{path}:{number}: an answerable question needs at least one 'expected' string")
+        history = row.get("history", [])
+        if not isinstance(history, list) or not all(
+            isinstance(t, dict) and t.get("role") in ("user", "assistant") and isinstance(t.get("content"), str)
+            for t in history
+        ):
+            raise QuestionFileError(f"{path}:{number}: 'history' must be a list of {{role, content}} turns")
         questions.append(
             Question(
                 id=str(row.get("id", number)),
@@ -61,118 +78,125 @@ def load_questions(path: Path) -> list[Question]:
                 expected=tuple(expected),
                 unanswerable=unanswerable,
                 lang=row.get("lang") or language_of(row["question"]),
+                category=str(row.get("category") or row.get("kind") or ""),
+                split=str(row.get("split") or ""),
+                history=tuple(Turn(t["role"], t["content"]) for t in history),
             )
         )
     if not questions:
         raise QuestionFileError(f"{path}: no questions")
+    if split:
+        questions = [q for q in questions if q.split == split]
+        if not questions:
+            raise QuestionFileError(f"{path}: no questions in split {split!r}")
     return questions
 
 
 def evaluate(answerer: Answerer, questions: list[Question], mode: str, k: int) -> dict:
-    chunk_texts = [c.text for c in answerer.searcher.store.manifest.all_chunks()]
-    rows, latencies, misses = [], [], []
-    refused_unanswerable = unanswerable = 0
+    chunk_texts = answerer.chunk_texts()
+    rows, latencies = [], []
     for q in questions:
         started = time.perf_counter()
-        answer = answerer.ask(q.question, mode=mode)
+        answer = answerer.ask(q.question, list(q.history), mode=mode)
         latencies.append((time.perf_counter() - started) * 1000)
+        row = {
+            "id": q.id, "question": q.question, "lang": q.lang, "category": q.category or "-", "split": q.split or "-",
+            "unanswerable": q.unanswerable, "refused": answer.refused, "query": answer.query,
+            "unverified": answer.verification is not None and not answer.verification.passed,
+            "answer": answer.answer,
+        }
         if q.unanswerable:
-            unanswerable += 1
-            refused_unanswerable += answer.refused
-            continue
-        ranked = answerer.searcher.search(q.question, mode, max(k, DEEP))
-        relevance = [is_relevant(r.passage.text, list(q.expected)) for r in ranked]
-        top = relevance[:k]
-        total = sum(is_relevant(text, list(q.expected)) for text in chunk_texts)
-        rank = first_relevant_rank(relevance)
-        rows.append(
-            {
-                "lang": q.lang,
-                "hit@1": hit_at(top, 1),
-                "hit@3": hit_at(top, 3),
-                "hit@5": hit_at(top, 5),
-                "mrr": reciprocal_rank(top),
-                "ndcg@5": ndcg_at(top, 5, total),
-                "refused": answer.refused,
-                "answer_hit": float(not answer.refused and is_relevant(answer.answer, list(q.expected))),
-                "unverified": answer.verification is not None and not answer.verification.passed,
-            }
-        )
-        if rank != 1:
-            misses.append({"id": q.id, "question": q.question, "lang": q.lang, "rank": rank, "refused": answer.refused})
+            row["correct"] = answer.refused
+        else:
+            ranked = answerer.searcher.search(answer.query, mode, max(k, DEEP))
+            relevance = [is_relevant(r.passage.text, list(q.expected)) for r in ranked]
+            top = relevance[:k]
+            total = sum(is_relevant(text, list(q.expected)) for text in chunk_texts)
+            row.update(
+                rank=first_relevant_rank(relevance),
+                **{"hit@1": hit_at(top, 1), "hit@3": hit_at(top, 3), "hit@5": hit_at(top, 5)},
+                mrr=reciprocal_rank(top),
+                **{"ndcg@5": ndcg_at(top, 5, total)},
+                correct=not answer.refused and is_relevant(answer.answer, list(q.expected)),
+            )
+        rows.append(row)
 
-    report = {
+    def group(key: str) -> dict:
+        return {value: summarize([r for r in rows if r[key] == value]) for value in sorted({r[key] for r in rows})}
+
+    return {
         "mode": mode,
         "k": k,
-        **_averages(rows),
-        "refusal_accuracy": round(refused_unanswerable / unanswerable, 3) if unanswerable else None,
-        "n_unanswerable": unanswerable,
+        **summarize(rows),
         "latency_ms_p50": round(percentile(latencies, 50), 1),
         "latency_ms_p95": round(percentile(latencies, 95), 1),
-        "by_language": {
-            lang: _averages([r for r in rows if r["lang"] == lang]) for lang in sorted({r["lang"] for r in rows})
-        },
-        "misses": misses,
+        "by_split": group("split"),
+        "by_category": group("category"),
+        "by_language": group("lang"),
+        "failures": [
+            {key: r.get(key) for key in ("id", "split", "category", "lang", "question", "query", "rank", "refused", "answer")}
+            for r in rows
+            if not r["correct"]
+        ],
     }
-    return report
 
 
-def _averages(rows: list[dict]) -> dict:
-    n = len(rows)
-    metrics = {"n": n}
+def summarize(rows: list[dict]) -> dict:
+    """Retrieval over the answerable questions; answers over all of them."""
+    answerable = [r for r in rows if not r["unanswerable"]]
+    unanswerable = [r for r in rows if r["unanswerable"]]
+    n = len(answerable)
+    metrics: dict = {"n": len(rows), "n_answerable": n, "n_unanswerable": len(unanswerable)}
     for key in ("hit@1", "hit@3", "hit@5", "mrr", "ndcg@5"):
-        metrics[key] = round(sum(r[key] for r in rows) / n, 3) if n else None
-    metrics["answer_hit"] = round(sum(r["answer_hit"] for r in rows) / n, 3) if n else None
-    metrics["wrongly_refused"] = sum(r["refused"] for r in rows)
+        metrics[key] = round(sum(r[key] for r in answerable) / n, 3) if n else None
+    metrics["answered"] = round(sum(r["correct"] for r in answerable) / n, 3) if n else None  # with the fact
+    metrics["wrongly_refused"] = sum(r["refused"] for r in answerable)
+    metrics["wrong_answers"] = sum(not r["refused"] and not r["correct"] for r in answerable)
+    metrics["refused_unanswerable"] = (
+        round(sum(r["refused"] for r in unanswerable) / len(unanswerable), 3) if unanswerable else None
+    )
     metrics["unverified"] = sum(r["unverified"] for r in rows)
     return metrics
 
 
 def format_report(report: dict) -> str:
-    lines = [
-        f"mode {report['mode']}, k {report['k']}",
-        "",
-        _table([("all", report)] + [(lang, m) for lang, m in report["by_language"].items()]),
-        "",
-        f"answers holding an expected string: {_fmt(report['answer_hit'])}; answerable wrongly refused: "
-        f"{report['wrongly_refused']}; answers failing verification: {report['unverified']}",
-        f"unanswerable refused: {_fmt(report['refusal_accuracy'])} of {report['n_unanswerable']}",
-        f"latency per question: p50 {report['latency_ms_p50']} ms, p95 {report['latency_ms_p95']} ms",
-    ]
-    if report["misses"]:
-        lines += ["", "not ranked first:"]
-        for miss in report["misses"]:
-            where = f"rank {miss['rank']}" if miss["rank"] else f"not in top {DEEP}"
-            lines.append(f"  {miss['id']} [{miss['lang']}] {where}: {miss['question']}")
+    lines = [f"mode {report['mode']}, k {report['k']}", "", format_table(report), ""]
+    lines.append(f"latency per question: p50 {report['latency_ms_p50']} ms, p95 {report['latency_ms_p95']} ms")
+    if report["failures"]:
+        lines += ["", "not answered as expected:"]
+        for f in report["failures"]:
+            outcome = "refused" if f["refused"] else f"answered {f['answer'][:60]!r}"
+            where = "" if f.get("rank") is None else f", passage rank {f['rank']}"
+            searched = "" if f["query"] == f["question"] else f" (searched {f['query']!r})"
+            lines.append(f"  {f['id']} [{f['split']}/{f['category']}/{f['lang']}] {outcome}{where}: {f['question']}{searched}")
+    return "\n".join(lines)
+
+
+_COLUMNS = ("n", "hit@1", "hit@5", "mrr", "ndcg@5", "answered", "wrongly_refused", "wrong_answers", "refused_unanswerable", "unverified")
+
+
+def format_table(report: dict) -> str:
+    """The Markdown table docs/evaluation.md carries: overall, per split, per category, per language."""
+    header = "| questions | n | hit@1 | hit@5 | MRR | nDCG@5 | answered with the fact | wrongly refused | wrong answers | look-alikes refused | failing verification |"
+    lines = [header, "|" + " --- |" * (len(_COLUMNS) + 1)]
+
+    def line(name: str, m: dict) -> str:
+        return f"| {name} | " + " | ".join(_fmt(m[c]) for c in _COLUMNS) + " |"
+
+    lines.append(line(f"{report['mode']}: all", report))
+    for key, label in (("by_split", "split"), ("by_category", "category"), ("by_language", "language")):
+        for name, metrics in report[key].items():
+            lines.append(line(f"{label} {name}", metrics))
     return "\n".join(lines)
 
 
 def format_compare(reports: list[dict]) -> str:
-    header = (
-        "| mode | questions | hit@1 | hit@3 | hit@5 | MRR | nDCG@5 | answer hit | wrongly refused "
-        "| unanswerable refused | p50 ms | p95 ms |"
-    )
-    lines = [header, "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
-    for report in reports:
-        for lang, metrics in [("all", report)] + list(report["by_language"].items()):
-            lines.append(
-                f"| {report['mode']} ({lang}) | {metrics['n']} | {_fmt(metrics['hit@1'])} | {_fmt(metrics['hit@3'])} | "
-                f"{_fmt(metrics['hit@5'])} | {_fmt(metrics['mrr'])} | {_fmt(metrics['ndcg@5'])} | "
-                f"{_fmt(metrics['answer_hit'])} | {metrics['wrongly_refused']} | "
-                f"{_fmt(report['refusal_accuracy'])} | {report['latency_ms_p50']} | {report['latency_ms_p95']} |"
-            )
-    return "\n".join(lines)
+    return "\n\n".join(format_table(r) for r in reports)
 
 
-def _table(rows: list[tuple[str, dict]]) -> str:
-    lines = ["questions      n   hit@1  hit@3  hit@5  MRR    nDCG@5"]
-    for name, m in rows:
-        lines.append(
-            f"{name:<12} {m['n']:>3}   {_fmt(m['hit@1'])}  {_fmt(m['hit@3'])}  {_fmt(m['hit@5'])}  "
-            f"{_fmt(m['mrr'])}  {_fmt(m['ndcg@5'])}"
-        )
-    return "\n".join(lines)
-
-
-def _fmt(value: float | None) -> str:
-    return "  -  " if value is None else f"{value:.3f}"
+def _fmt(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(value)

@@ -12,10 +12,16 @@ import math
 import os
 from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import sparse
+
+if TYPE_CHECKING:
+    from index.crosslingual import EnglishBridge
 
 K1 = 1.2
 B = 0.75
@@ -52,6 +58,13 @@ class BM25Index:
         data = tf.data * (K1 + 1) / (tf.data + norm[tf.row]) * idf[tf.col]
         weights = sparse.csc_matrix((data, (tf.row, tf.col)), shape=tf.shape)
         return cls(list(chunk_ids), vocabulary, idf, weights, generation)
+
+    @cached_property
+    def english(self) -> "EnglishBridge":
+        """English question words → this vocabulary's words (built on the first English question)."""
+        from index.crosslingual import EnglishBridge
+
+        return EnglishBridge(self.vocabulary)
 
     def __len__(self) -> int:
         return len(self.chunk_ids)

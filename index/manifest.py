@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+import numpy as np
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
     doc_id TEXT PRIMARY KEY,
@@ -39,6 +41,11 @@ CREATE TABLE IF NOT EXISTS chunks (
     tokens TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks(doc_id, position);
+CREATE TABLE IF NOT EXISTS sentences (
+    chunk_id TEXT PRIMARY KEY REFERENCES chunks(chunk_id) ON DELETE CASCADE,
+    spans TEXT NOT NULL,
+    vectors BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
@@ -68,6 +75,25 @@ class ChunkRecord:
     end: int
     section: str
     tokens: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SentenceVectors:
+    """A chunk's sentences (offsets in the chunk text) and their vectors, one row each, stored as
+    float16: the evidence step reads them for the retrieved chunks instead of embedding sentences
+    per question."""
+
+    spans: tuple[tuple[int, int], ...]
+    vectors: np.ndarray
+
+    def encode(self) -> tuple[str, bytes]:
+        return json.dumps(self.spans), np.asarray(self.vectors, dtype="<f2").tobytes()
+
+    @classmethod
+    def decode(cls, spans: str, vectors: bytes) -> "SentenceVectors":
+        parsed = tuple(tuple(span) for span in json.loads(spans))
+        matrix = np.frombuffer(vectors, dtype="<f2").astype(np.float32)
+        return cls(parsed, matrix.reshape(len(parsed), -1) if parsed else matrix.reshape(0, 0))
 
 
 class Manifest:
@@ -151,6 +177,10 @@ class Manifest:
     def chunks_by_id(self, chunk_ids: list[str]) -> dict[str, ChunkRecord]:
         return {row[0]: _chunk(row) for row in self._select_in("chunks", _CHUNK_COLUMNS, "chunk_id", chunk_ids)}
 
+    def sentence_vectors(self, chunk_ids: list[str]) -> dict[str, SentenceVectors]:
+        rows = self._select_in("sentences", "chunk_id, spans, vectors", "chunk_id", chunk_ids)
+        return {row[0]: SentenceVectors.decode(row[1], row[2]) for row in rows}
+
     def _select_in(self, table: str, columns: str, key: str, values: list[str]) -> list[tuple]:
         if not values:
             return []
@@ -179,8 +209,13 @@ class Manifest:
 
     # --- writes ------------------------------------------------------------------------------
 
-    def replace_documents(self, batch: list[tuple[DocumentRecord, list[ChunkRecord]]]) -> None:
-        """Replace the rows of every document in ``batch`` and their chunks, in one transaction."""
+    def replace_documents(
+        self,
+        batch: list[tuple[DocumentRecord, list[ChunkRecord]]],
+        sentences: dict[str, SentenceVectors] | None = None,
+    ) -> None:
+        """Replace the rows of every document in ``batch``, their chunks and the chunks' sentence
+        vectors, in one transaction."""
         with self._connect() as db:
             for document, chunks in batch:
                 db.execute("DELETE FROM chunks WHERE doc_id = ?", (document.doc_id,))
@@ -203,6 +238,10 @@ class Manifest:
                         for c in chunks
                     ],
                 )
+                db.executemany(
+                    "INSERT INTO sentences(chunk_id, spans, vectors) VALUES (?, ?, ?)",
+                    [(c.chunk_id, *sentences[c.chunk_id].encode()) for c in chunks if sentences and c.chunk_id in sentences],
+                )
             _bump_generation(db)
 
     def remove_document(self, doc_id: str) -> None:
@@ -213,6 +252,7 @@ class Manifest:
 
     def clear(self) -> None:
         with self._connect() as db:
+            db.execute("DELETE FROM sentences")
             db.execute("DELETE FROM chunks")
             db.execute("DELETE FROM documents")
             _bump_generation(db)

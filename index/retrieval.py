@@ -1,8 +1,14 @@
 """Retrieval: BM25 over jieba tokens, dense vectors from Chroma, and their weighted fusion.
 
-Each side is a llama-index retriever, usable in any llama-index pipeline; ``Searcher.search``
-fuses their plain ``hits`` for the mode asked for and returns passages with every retriever's
-score and rank, so callers can show why a passage ranked where it did.
+``Searcher.search`` runs the sides the mode asks for and returns passages with every side's score
+and rank, so callers can show why a passage ranked where it did. The question's vector is made
+once per question by the caller (``embed_question``) and passed in: the same vector then scores
+the evidence sentences (``answer/evidence.py``).
+
+``Searcher.as_retriever`` is the same search as a llama-index ``BaseRetriever``, for use in any
+llama-index pipeline (tests/test_retrieval.py runs it inside a ``RetrieverQueryEngine``). guanwen's
+own answer path calls ``search`` directly: llama-index's per-call instrumentation and node objects
+cost about as much per question as the BM25 search itself (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -10,12 +16,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+import numpy as np
 from llama_index.core.base.base_retriever import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
-from index.embedding import query_embedding
 from index.store import IndexStore
-from index.tokenize import question_tokens
+from index.text import language_of, split_sentences
 from settings import RetrievalMode
 
 RRF_K = 60
@@ -42,42 +48,8 @@ class RankedPassage:
     bm25_rank: int | None = None
     dense_score: float | None = None
     dense_rank: int | None = None
-
-
-class BM25Retriever(BaseRetriever):
-    """Okapi BM25 over the manifest's jieba tokens."""
-
-    def __init__(self, store: IndexStore, top_k: int):
-        super().__init__()
-        self._store = store
-        self._top_k = top_k
-
-    def hits(self, query: str) -> list[tuple[str, float]]:
-        """(chunk id, BM25 score), best first."""
-        return self._store.lexical().top(question_tokens(query), self._top_k)
-
-    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        return _nodes(self.hits(query_bundle.query_str))
-
-
-class DenseRetriever(BaseRetriever):
-    """Nearest chunk vectors in Chroma; scores are cosine similarities."""
-
-    def __init__(self, store: IndexStore, top_k: int):
-        super().__init__()
-        self._store = store
-        self._top_k = top_k
-
-    def hits(self, query: str) -> list[tuple[str, float]]:
-        """(chunk id, cosine similarity), best first."""
-        vector = query_embedding(self._store.embedder, query)
-        # Ids and distances only: the passages are read from the manifest for the top k anyway.
-        got = self._store.collection.query(query_embeddings=[vector], n_results=self._top_k, include=["distances"])
-        # Cosine distance → similarity.
-        return [(chunk_id, 1.0 - float(distance)) for chunk_id, distance in zip(got["ids"][0], got["distances"][0])]
-
-    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        return _nodes(self.hits(query_bundle.query_str))
+    sentence_score: float | None = None  # the best cosine of the question with one of the passage's sentences
+    sentence_rank: int | None = None
 
 
 class Searcher:
@@ -87,27 +59,57 @@ class Searcher:
         *,
         bm25_weight: float,
         dense_weight: float,
+        sentence_weight: float = 0.0,
         fusion: Literal["rrf", "score"] = "rrf",
     ):
         self.store = store
         self.bm25_weight = bm25_weight
         self.dense_weight = dense_weight
+        self.sentence_weight = sentence_weight
         self.fusion = fusion
-        # Built once per depth, not for every question.
-        self._retrievers: dict[int, tuple[BM25Retriever, DenseRetriever]] = {}
 
-    def _retrievers_for(self, depth: int) -> tuple[BM25Retriever, DenseRetriever]:
-        if depth not in self._retrievers:
-            self._retrievers[depth] = (BM25Retriever(self.store, depth), DenseRetriever(self.store, depth))
-        return self._retrievers[depth]
+    @classmethod
+    def from_settings(cls, store: IndexStore, settings) -> "Searcher":
+        return cls(
+            store,
+            bm25_weight=settings.bm25_weight,
+            dense_weight=settings.dense_weight,
+            sentence_weight=settings.sentence_weight,
+            fusion=settings.fusion,
+        )
 
-    def search(self, question: str, mode: RetrievalMode, k: int) -> list[RankedPassage]:
+    def embed_question(self, question: str) -> np.ndarray:
+        return self.store.embedder.embed_query(question)
+
+    def bm25_hits(self, question: str, depth: int) -> list[tuple[str, float]]:
+        """(chunk id, BM25 score), best first. An English question is searched by the corpus words
+        its words translate to (``index/crosslingual.py``), beside its figures and Latin terms."""
+        lexical = self.store.lexical()
+        tokens = list(self.store.tokenizer.question_tokens(question))
+        if language_of(question) == "en":
+            tokens += sorted({t for concept in lexical.english.concepts(question) for t in concept.terms})
+        return lexical.top(tokens, depth)
+
+    def dense_hits(self, vector: np.ndarray, depth: int) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity), best first. Ids and distances only: the passages are
+        read from the manifest for the top k anyway."""
+        got = self.store.collection.query(query_embeddings=[np.asarray(vector).tolist()], n_results=depth, include=["distances"])
+        return [(chunk_id, 1.0 - float(distance)) for chunk_id, distance in zip(got["ids"][0], got["distances"][0])]
+
+    def search(
+        self, question: str, mode: RetrievalMode, k: int, vector: np.ndarray | None = None
+    ) -> list[RankedPassage]:
+        """The top ``k`` passages; ``vector`` is the question's embedding (made here if not given
+        and the mode needs it)."""
         depth = max(3 * k, 30)  # fuse over more candidates than are returned
-        bm25_retriever, dense_retriever = self._retrievers_for(depth)
-        # The retrievers' plain hits, not llama-index's retrieve(): its instrumentation spans and
-        # node objects cost about as much per question as the BM25 search itself.
-        bm25 = bm25_retriever.hits(question) if mode in ("bm25", "hybrid") else []
-        dense = dense_retriever.hits(question) if mode in ("dense", "hybrid") else []
+        bm25 = self.bm25_hits(question, depth) if mode in ("bm25", "hybrid") else []
+        dense: list[tuple[str, float]] = []
+        if mode in ("dense", "hybrid"):
+            vector = self.embed_question(question) if vector is None else vector
+            dense = self.dense_hits(vector, depth)
+        sentences: list[tuple[str, float]] = []
+        if mode == "hybrid" and self.sentence_weight:
+            sentences = self._sentence_hits(vector, [c for c, _ in bm25] + [c for c, _ in dense])
 
         rows: dict[str, RankedPassage] = {}
         for rank, (chunk_id, score) in enumerate(bm25, 1):
@@ -118,6 +120,8 @@ class Searcher:
             if row is None:
                 row = rows[chunk_id] = _empty(chunk_id)
             row.dense_score, row.dense_rank = score, rank
+        for rank, (chunk_id, score) in enumerate(sentences, 1):
+            rows[chunk_id].sentence_score, rows[chunk_id].sentence_rank = score, rank
 
         for row in rows.values():
             if mode == "bm25":
@@ -125,29 +129,51 @@ class Searcher:
             elif mode == "dense":
                 row.score = row.dense_score or 0.0
             else:
-                row.score = self._fuse(row, bm25, dense)
+                row.score = self._fuse(row, bm25, dense, sentences)
         ranked = sorted(rows.values(), key=lambda r: (-r.score, r.bm25_rank or 10**9, r.dense_rank or 10**9))[:k]
         self._attach_passages(ranked)
         for rank, row in enumerate(ranked, 1):
             row.rank = rank
         return [row for row in ranked if row.passage.text]
 
-    def _fuse(self, row: RankedPassage, bm25: list[tuple[str, float]], dense: list[tuple[str, float]]) -> float:
-        if self.fusion == "rrf":
-            score = 0.0
-            if row.bm25_rank:
-                score += self.bm25_weight / (RRF_K + row.bm25_rank)
-            if row.dense_rank:
-                score += self.dense_weight / (RRF_K + row.dense_rank)
-            return score
-        # "score": each side scaled to [0, 1] by its best hit, then weighted.
+    def sentences(self, passages: list[RankedPassage]) -> dict[str, tuple[list[tuple[int, int]], np.ndarray]]:
+        """Each passage's sentence spans and vectors, as ingest stored them; a passage stored
+        without them (an index from before they were kept) has its sentences embedded now."""
+        stored = self.store.manifest.sentence_vectors([p.passage.chunk_id for p in passages])
+        found: dict[str, tuple[list[tuple[int, int]], np.ndarray]] = {}
+        for ranked in passages:
+            passage = ranked.passage
+            if passage.chunk_id in stored:
+                found[passage.chunk_id] = (list(stored[passage.chunk_id].spans), stored[passage.chunk_id].vectors)
+            else:
+                spans = [(s.start, s.end) for s in split_sentences(passage.text)]
+                found[passage.chunk_id] = (spans, self.store.embedder.embed_passages([passage.text[a:b] for a, b in spans]))
+        return found
+
+    def as_retriever(self, mode: RetrievalMode = "hybrid", k: int = 5) -> "GuanwenRetriever":
+        return GuanwenRetriever(self, mode, k)
+
+    def _sentence_hits(self, vector: np.ndarray, chunk_ids: list[str]) -> list[tuple[str, float]]:
+        """The candidates re-ranked by their best sentence: a passage whose one sentence answers
+        can rank below passages that are about the topic as a whole (chunk vectors average it away)."""
+        stored = self.store.manifest.sentence_vectors(list(dict.fromkeys(chunk_ids)))
+        query = np.asarray(vector, dtype=np.float32)
+        best = [(chunk_id, float((v.vectors @ query).max())) for chunk_id, v in stored.items() if len(v.spans)]
+        return sorted(best, key=lambda hit: -hit[1])
+
+    def _fuse(self, row: RankedPassage, *sides: list[tuple[str, float]]) -> float:
+        weights = (self.bm25_weight, self.dense_weight, self.sentence_weight)
+        ranks = (row.bm25_rank, row.dense_rank, row.sentence_rank)
+        scores = (row.bm25_score, row.dense_score, row.sentence_score)
         score = 0.0
-        if row.bm25_score is not None and bm25:
-            score += self.bm25_weight * row.bm25_score / max(bm25[0][1] or 1.0, 1e-9)
-        if row.dense_score is not None and dense:
-            low = min(s for _, s in dense)
-            high = max(s for _, s in dense)
-            score += self.dense_weight * ((row.dense_score - low) / (high - low) if high > low else 1.0)
+        for weight, rank, value, side in zip(weights, ranks, scores, sides):
+            if not rank:
+                continue
+            if self.fusion == "rrf":
+                score += weight / (RRF_K + rank)
+            else:  # "score": each side scaled to [0, 1] over its hits, then weighted
+                low, high = min(s for _, s in side), max(s for _, s in side)
+                score += weight * ((value - low) / (high - low) if high > low else 1.0)
         return score
 
     def _attach_passages(self, rows: list[RankedPassage]) -> None:
@@ -170,8 +196,33 @@ class Searcher:
             )
 
 
-def _nodes(hits: list[tuple[str, float]]) -> list[NodeWithScore]:
-    return [NodeWithScore(node=TextNode(id_=chunk_id, text=""), score=score) for chunk_id, score in hits]
+class GuanwenRetriever(BaseRetriever):
+    """guanwen's search as a llama-index retriever: nodes carry the passage text, its document,
+    title and section, and the fused score; the per-side scores are in the node metadata."""
+
+    def __init__(self, searcher: Searcher, mode: RetrievalMode, k: int):
+        super().__init__()
+        self._searcher, self._mode, self._k = searcher, mode, k
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        vector = np.asarray(query_bundle.embedding) if query_bundle.embedding else None
+        return [
+            NodeWithScore(
+                node=TextNode(
+                    id_=hit.passage.chunk_id,
+                    text=hit.passage.text,
+                    metadata={
+                        "doc_id": hit.passage.doc_id,
+                        "title": hit.passage.title,
+                        "section": hit.passage.section,
+                        "bm25_score": hit.bm25_score,
+                        "dense_score": hit.dense_score,
+                    },
+                ),
+                score=hit.score,
+            )
+            for hit in self._searcher.search(query_bundle.query_str, self._mode, self._k, vector)
+        ]
 
 
 def _empty(chunk_id: str) -> RankedPassage:

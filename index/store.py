@@ -10,19 +10,21 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from index.embedding import SentenceTransformerEmbedding, HashingEmbedding
+import numpy as np
+
+from index.embedding import Embedder
 from index.lexical import BM25Index
-from index.manifest import ChunkRecord, DocumentRecord, Manifest
+from index.manifest import ChunkRecord, DocumentRecord, Manifest, SentenceVectors
+from index.text import Tokenizer
 from index import vector_store
 from settings import Settings
-
-Embedder = SentenceTransformerEmbedding | HashingEmbedding
 
 
 class IndexStore:
     def __init__(self, settings: Settings, embedder: Embedder, *, rebuild_on_model_change: bool = False):
         self.settings = settings
         self.embedder = embedder
+        self.tokenizer = Tokenizer.from_settings(settings)
         self.manifest = Manifest(settings.manifest_path)
         self.client = vector_store.open_client(settings)
         self.model_changed = False
@@ -81,11 +83,15 @@ class IndexStore:
 
     # --- writing ------------------------------------------------------------------------------
 
-    def write_documents(self, batch: list[tuple[DocumentRecord, list[ChunkRecord], list[list[float]]]]) -> None:
+    def write_documents(self, batch: list[tuple[DocumentRecord, list[ChunkRecord], list[SentenceVectors]]]) -> None:
         """The vectors of every document in ``batch`` first (one upsert, within Chroma's batch size),
-        then their manifest rows in one transaction: a crash in between leaves the old hashes in the
-        manifest, and the next sync redoes those documents."""
+        then their manifest rows and sentence vectors in one transaction: a crash in between leaves
+        the old hashes in the manifest, and the next sync redoes those documents.
+
+        A chunk's vector is the normalised mean of its sentences' vectors: with multilingual-e5 it
+        retrieves better than the chunk embedded whole (docs/evaluation.md), and it costs nothing more."""
         chunks = [c for _, doc_chunks, _ in batch for c in doc_chunks]
+        sentences = {c.chunk_id: v for _, doc_chunks, vectors in batch for c, v in zip(doc_chunks, vectors)}
         new_ids = [c.chunk_id for c in chunks]
         stale = vector_store.ids_for_documents(self.collection, [d.doc_id for d, _, _ in batch]) - set(new_ids)
         if stale:
@@ -94,11 +100,11 @@ class IndexStore:
             self.collection,
             self.client,
             ids=new_ids,
-            embeddings=[vector for _, _, vectors in batch for vector in vectors],
+            embeddings=[chunk_vector(sentences[c.chunk_id]) for c in chunks],
             documents=[c.text for c in chunks],
             metadatas=[_chunk_metadata(d, c) for d, doc_chunks, _ in batch for c in doc_chunks],
         )
-        self.manifest.replace_documents([(d, doc_chunks) for d, doc_chunks, _ in batch])
+        self.manifest.replace_documents([(d, doc_chunks) for d, doc_chunks, _ in batch], sentences)
 
     def remove_document(self, doc_id: str) -> None:
         ids = vector_store.ids_for_documents(self.collection, [doc_id])
@@ -119,6 +125,12 @@ class IndexStore:
             vector_store.delete_ids(self.collection, self.client, sorted(orphans))
         missing = listed - stored
         return {chunk_id.rsplit("#", 1)[0] for chunk_id in missing}
+
+
+def chunk_vector(sentences: SentenceVectors) -> list[float]:
+    mean = sentences.vectors.astype(np.float32).mean(axis=0)
+    norm = float(np.linalg.norm(mean))
+    return (mean / norm if norm else mean).tolist()
 
 
 def _chunk_metadata(document: DocumentRecord, chunk: ChunkRecord) -> dict[str, str | int]:

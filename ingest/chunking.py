@@ -1,4 +1,5 @@
-"""Chinese-aware chunking: sentences are never cut, chunks never cross a section.
+"""Chinese-aware chunking: sentences (``index.text.split_sentences``) are never cut, chunks never
+cross a section.
 
 Every chunk keeps its character offsets in the cleaned document text, so
 ``doc.text[chunk.start:chunk.end] == chunk.text`` always holds.
@@ -7,26 +8,10 @@ Every chunk keeps its character offsets in the cleaned document text, so
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 
+from index.text import Span, split_sentences
 from ingest.documents import ParsedDocument
-
-# A sentence ends at 。！？；… (with any closing quotes/brackets that follow), at ASCII !?; and at
-# an ASCII full stop followed by white space or the end. A half-width comma is never an end, and
-# "4.1%" keeps its dot because a digit follows it.
-_SENTENCE_END = re.compile(
-    r"(?:[。！？；]+|…+|[!?;]+(?=\s|$|[\u4e00-\u9fff])|\.(?=\s|$))[”’」』）)\]\"']*"
-)
-
-# A line that is wholly in brackets is an image caption 「(图为松山湖高新区。受访者供图)」: one unit.
-_BRACKETED = re.compile(r"^\s*(?:\([^()]*\)|（[^（）]*）)\s*$")
-
-
-@dataclass(frozen=True)
-class Span:
-    start: int
-    end: int
 
 
 @dataclass(frozen=True)
@@ -38,33 +23,7 @@ class Chunk:
     start: int
     end: int
     section: str
-
-
-def split_sentences(text: str) -> list[Span]:
-    """Sentence spans of ``text``; paragraph breaks always end a sentence."""
-    spans: list[Span] = []
-    offset = 0
-    for paragraph in text.split("\n"):
-        if _BRACKETED.match(paragraph):
-            _append_span(spans, paragraph, offset, 0, len(paragraph))
-            offset += len(paragraph) + 1
-            continue
-        cursor = 0
-        for match in _SENTENCE_END.finditer(paragraph):
-            _append_span(spans, paragraph, offset, cursor, match.end())
-            cursor = match.end()
-        _append_span(spans, paragraph, offset, cursor, len(paragraph))
-        offset += len(paragraph) + 1
-    return spans
-
-
-def _append_span(spans: list[Span], paragraph: str, offset: int, start: int, end: int) -> None:
-    piece = paragraph[start:end]
-    stripped = piece.strip()
-    if not stripped:
-        return
-    lead = len(piece) - len(piece.lstrip())
-    spans.append(Span(offset + start + lead, offset + start + lead + len(stripped)))
+    sentences: tuple[Span, ...] = ()  # the chunk's sentences, as offsets in the document text
 
 
 def chunk_document(doc: ParsedDocument, chunk_chars: int, overlap_sentences: int) -> list[Chunk]:
@@ -94,6 +53,7 @@ def chunk_document(doc: ParsedDocument, chunk_chars: int, overlap_sentences: int
                     start=start,
                     end=end,
                     section=doc.section_at(start),
+                    sentences=tuple(group[first : last + 1]),
                 )
             )
     return chunks

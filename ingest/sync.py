@@ -16,11 +16,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from index.manifest import ChunkRecord, DocumentRecord
+import numpy as np
+
+from index.manifest import ChunkRecord, DocumentRecord, SentenceVectors
 from index.store import IndexStore
-from index.tokenize import tokenize
+from index.text import Tokenizer
 from ingest import dedup
-from ingest.chunking import chunk_document
+from ingest.chunking import Chunk, chunk_document
 from ingest.dedup import NearDuplicates
 from ingest.documents import SUPPORTED_SUFFIXES, DocumentError, ParsedDocument, read_document
 from settings import Settings
@@ -28,7 +30,7 @@ from settings import Settings
 
 # Bump when cleaning, chunking or tokenizing changes what the index holds for the same file:
 # every document is then re-indexed by the next ingest.
-PIPELINE_VERSION = 3
+PIPELINE_VERSION = 4  # 4: sentence vectors stored with the chunks
 
 # Chunks embedded and written together: one model call sorts them by length for little padding,
 # and one Chroma upsert and one manifest transaction serve many small documents. A crash redoes
@@ -37,8 +39,9 @@ INGEST_BATCH_CHUNKS = 256
 
 
 def index_fingerprint(settings: Settings) -> str:
-    """What, besides a file's bytes, decides its chunks; part of the hash stored per document."""
-    return f"v{PIPELINE_VERSION}-c{settings.chunk_chars}-o{settings.chunk_overlap_sentences}"
+    """What, besides a file's bytes, decides its chunks and tokens; part of the hash stored per document."""
+    tokens = Tokenizer.from_settings(settings).fingerprint
+    return f"v{PIPELINE_VERSION}-c{settings.chunk_chars}-o{settings.chunk_overlap_sentences}-t{tokens}"
 
 
 class IngestError(RuntimeError):
@@ -184,16 +187,11 @@ def _sync_locked(settings: Settings, store: IndexStore, roots: list[Path], progr
         if sig:
             kept.add(doc_id, sig)
     bar = _progress_bar(len(changed)) if progress and len(changed) > 1 else None
-    pending: list[tuple[DocumentRecord, list[ChunkRecord]]] = []
+    pending: list[tuple[DocumentRecord, list[ChunkRecord], list[Chunk], str]] = []
     pending_chunks = 0
 
     def write_pending() -> None:
-        vectors = store.embedder.get_text_embedding_batch([c.text for _, chunks in pending for c in chunks])
-        batch, start = [], 0
-        for record, chunks in pending:
-            batch.append((record, chunks, vectors[start : start + len(chunks)]))
-            start += len(chunks)
-        store.write_documents(batch)
+        store.write_documents(_embedded(store, pending))
         pending.clear()
 
     for item in changed:
@@ -208,8 +206,9 @@ def _sync_locked(settings: Settings, store: IndexStore, roots: list[Path], progr
                 store.remove_document(document.doc_id)
                 summary.removed += 1
             continue
-        record, chunks = _records(document, settings, item.stored_hash, dedup.encode(sig))
-        pending.append((record, chunks))
+        chunks = chunk_document(document, settings.chunk_chars, settings.chunk_overlap_sentences)
+        record, chunk_records = _records(document, chunks, store.tokenizer, item.stored_hash, dedup.encode(sig))
+        pending.append((record, chunk_records, chunks, document.text))
         pending_chunks += len(chunks)
         kept.add(document.doc_id, sig)
         if item.existed:
@@ -229,10 +228,34 @@ def _sync_locked(settings: Settings, store: IndexStore, roots: list[Path], progr
     return summary
 
 
+def _embedded(
+    store: IndexStore, pending: list[tuple[DocumentRecord, list[ChunkRecord], list[Chunk], str]]
+) -> list[tuple[DocumentRecord, list[ChunkRecord], list[SentenceVectors]]]:
+    """Every distinct sentence of the pending documents embedded in one call (a sentence that two
+    overlapping chunks share is embedded once), then handed out to the chunks that hold it."""
+    keys: dict[tuple[int, int, int], int] = {}  # (document, start, end) -> row
+    texts: list[str] = []
+    for number, (_, _, chunks, text) in enumerate(pending):
+        for chunk in chunks:
+            for span in chunk.sentences:
+                if (number, span.start, span.end) not in keys:
+                    keys[(number, span.start, span.end)] = len(texts)
+                    texts.append(text[span.start : span.end])
+    vectors = store.embedder.embed_passages(texts)
+    batch = []
+    for number, (record, chunk_records, chunks, _) in enumerate(pending):
+        per_chunk = []
+        for chunk in chunks:
+            rows = [keys[(number, s.start, s.end)] for s in chunk.sentences]
+            spans = tuple((s.start - chunk.start, s.end - chunk.start) for s in chunk.sentences)
+            per_chunk.append(SentenceVectors(spans, np.asarray(vectors[rows], dtype=np.float32)))
+        batch.append((record, chunk_records, per_chunk))
+    return batch
+
+
 def _records(
-    document: ParsedDocument, settings: Settings, stored_hash: str, signature: str
+    document: ParsedDocument, chunks: list[Chunk], tokenizer: Tokenizer, stored_hash: str, signature: str
 ) -> tuple[DocumentRecord, list[ChunkRecord]]:
-    chunks = chunk_document(document, settings.chunk_chars, settings.chunk_overlap_sentences)
     record = DocumentRecord(
         doc_id=document.doc_id,
         path=document.path,
@@ -251,7 +274,7 @@ def _records(
             start=c.start,
             end=c.end,
             section=c.section,
-            tokens=tuple(tokenize(_lexical_text(c.section, c.text))),
+            tokens=tuple(tokenizer.tokenize(_lexical_text(c.section, c.text))),
         )
         for c in chunks
     ]

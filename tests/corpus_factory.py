@@ -10,7 +10,7 @@ import random
 import re
 from pathlib import Path
 
-from ingest.chunking import split_sentences
+from index.text import split_sentences
 from tests.conftest import SEED_ARTICLE
 
 PLACES = ["松山湖", "滨海湾", "水乡", "银瓶", "长安", "虎门", "厚街", "塘厦", "常平", "樟木头"]

@@ -1,4 +1,5 @@
-from ingest.chunking import chunk_document, split_sentences
+from index.text import split_sentences
+from ingest.chunking import chunk_document
 from ingest.documents import parse_text, read_document
 from tests.conftest import SEED_ARTICLE
 

@@ -82,7 +82,9 @@ def test_an_upload_is_indexed_and_found_at_once(fake_settings, fake_store, tmp_p
     assert report.documents == 2 and NEW_NAME in fake_store.manifest.documents()
     # The app's store sees the new generation: BM25 finds the article without a restart.
     assert fake_store.manifest.generation > generation
-    from index.tokenize import tokenize
+    from index.text import Tokenizer
+
+    tokenize = Tokenizer().tokenize
 
     top = fake_store.lexical().top(tokenize(NEW_QUESTION), 1)
     assert top and top[0][0].startswith(NEW_NAME + "#")

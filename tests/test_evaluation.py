@@ -54,6 +54,7 @@ def test_golden_set_is_well_formed_and_large_enough():
         ('{"expected": ["x"]}', "'question'"),
         ('{"question": "q", "expected": "x"}', "list of strings"),
         ('{"question": "q"}', "at least one 'expected'"),
+        ('{"question": "q", "expected": ["x"], "history": [{"role": "bot"}]}', "'history'"),
     ],
 )
 def test_bad_question_files_name_the_line(tmp_path, line, message):
@@ -72,23 +73,31 @@ def test_cli_json_report_on_a_fake_index(fake_store, monkeypatch, capsys, tmp_pa
         "\n".join(
             json.dumps(row, ensure_ascii=False)
             for row in [
-                {"id": "a", "question": "2022年东莞R&D研发投入占GDP比重是多少？", "expected": ["4.1%"]},
-                {"id": "b", "question": "中国散裂中子源打靶束流功率达到多少？", "expected": ["160kW"]},
-                {"id": "c", "question": "明天北京的天气怎么样？", "expected": [], "unanswerable": True},
+                {"id": "a", "question": "2022年东莞R&D研发投入占GDP比重是多少？", "expected": ["4.1%"], "split": "dev", "category": "figure"},
+                {"id": "b", "question": "中国散裂中子源打靶束流功率达到多少？", "expected": ["160kW"], "split": "test", "category": "figure"},
+                {"id": "c", "question": "北京2022年R&D研发投入占GDP的比重是多少？", "expected": [], "unanswerable": True, "split": "test", "category": "lookalike"},
+                {"id": "d", "question": "那北京呢？", "expected": [], "unanswerable": True, "split": "dev", "category": "conversation",
+                 "history": [{"role": "user", "content": "2022年东莞R&D研发投入占GDP比重是多少？"}]},
             ]
         ),
         encoding="utf-8",
     )
     assert evaluation_main([str(questions), "--mode", "bm25", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    for key in ("n", "hit@1", "hit@3", "hit@5", "mrr", "ndcg@5", "refusal_accuracy", "latency_ms_p50", "latency_ms_p95", "misses"):
+    for key in ("n", "hit@1", "hit@3", "hit@5", "mrr", "ndcg@5", "answered", "refused_unanswerable", "latency_ms_p50",
+                "latency_ms_p95", "by_split", "by_category", "by_language", "failures"):
         assert key in report
-    assert report["n"] == 2 and report["hit@1"] == 1.0 and report["refusal_accuracy"] == 1.0
-    assert report["misses"] == []
+    assert report["n"] == 4 and report["n_answerable"] == 2 and report["hit@1"] == 1.0
+    assert report["answered"] == 1.0 and report["refused_unanswerable"] == 1.0 and report["failures"] == []
+    assert report["by_split"]["dev"]["n"] == report["by_split"]["test"]["n"] == 2
+    assert report["by_category"]["lookalike"]["refused_unanswerable"] == 1.0
+
+    assert evaluation_main([str(questions), "--split", "test", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["n"] == 2
 
     assert evaluation_main([str(questions), "--compare"]) == 0
     table = capsys.readouterr().out
-    assert "| bm25 (all)" in table and "| dense (all)" in table and "| hybrid (all)" in table
+    assert "| bm25: all" in table and "| dense: all" in table and "| hybrid: all" in table and "| split dev" in table
 
 
 def test_cli_missing_file_is_a_clear_error(fake_store, monkeypatch, capsys, tmp_path):

@@ -22,7 +22,7 @@ from index.embedding import load_embedder
 from index.store import IndexStore
 from ingest import readers
 from ingest.__main__ import main as ingest_main
-from ingest.chunking import split_sentences
+from index.text import split_sentences
 from ingest.documents import SUPPORTED_SUFFIXES, DocumentError, decode_text, parse_text, read_document
 from ingest.sync import discover, sync
 from tests.conftest import SEED_ARTICLE, make_settings

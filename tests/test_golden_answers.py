@@ -18,7 +18,7 @@ from index.embedding import load_embedder
 from index.retrieval import Searcher
 from index.store import IndexStore
 from settings import Settings
-from tests.conftest import REPO
+from tests.conftest import MODEL_CACHE, REPO
 from tests.openai_standin import Reply, StandInLLM
 
 pytestmark = pytest.mark.slow
@@ -39,7 +39,7 @@ TRANSLATIONS = {
 
 @pytest.fixture(scope="module")
 def real_store(real_storage):
-    settings = Settings(_env_file=None, storage_dir=real_storage)
+    settings = Settings(_env_file=None, storage_dir=real_storage, model_cache_dir=MODEL_CACHE)
     return IndexStore(settings, load_embedder(settings))
 
 

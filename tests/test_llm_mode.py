@@ -149,13 +149,13 @@ def test_follow_up_and_english_questions_are_rewritten_by_the_llm(fake_store, st
         if "改写后的问题" in user:
             assert "王珺" in user  # the conversation went with it
             return Reply("王珺还说了什么？")
-        n = passage_number(request, "只有颠覆性技术")
-        return Reply(f"他认为只有颠覆性技术才能对全球产生重要影响[{n}]。")
+        n = passage_number(request, "不断加大研发投入")
+        return Reply(f"他认为要不断加大研发投入，让创新真正成为一座城市的核心竞争力[{n}]。")
 
     standin.respond_with(respond)
     history = [Turn("user", "王珺认为发展未来产业不能用什么思维？"), Turn("assistant", "……传统工业化思维……[1]")]
     result = llm_answerer(fake_store, standin).ask("他还说了什么？", history)
-    assert result.query == "王珺还说了什么？" and "颠覆性技术" in result.answer and result.verification.passed
+    assert result.query == "王珺还说了什么？" and "加大研发投入" in result.answer and result.verification.passed
 
     standin.respond_with(
         lambda request: Reply("2022年东莞R&D研发投入占GDP比重是多少？")

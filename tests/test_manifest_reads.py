@@ -10,8 +10,7 @@ import numpy as np
 import pytest
 
 from index.manifest import ChunkRecord, DocumentRecord, Manifest
-from index.retrieval import DenseRetriever
-from llama_index.core.schema import QueryBundle
+from index.retrieval import Searcher
 
 
 def document(doc_id: str, text: str = "东莞未来产业") -> tuple[DocumentRecord, list[ChunkRecord]]:
@@ -83,11 +82,11 @@ def test_a_manifest_replaced_by_rename_is_read_anew(manifest, tmp_path):
 
 def test_dense_scores_are_cosine_similarities_of_the_stored_vectors(fake_store):
     question = "东莞计划培育几个规模超百亿元的未来产业集群？"
-    hits = DenseRetriever(fake_store, 5).retrieve(QueryBundle(query_str=question))
+    query = np.asarray(fake_store.embedder.get_query_embedding(question))
+    hits = Searcher(fake_store, bm25_weight=0, dense_weight=1).dense_hits(query, 5)
     stored = fake_store.collection.get(include=["embeddings"])
     vectors = dict(zip(stored["ids"], np.asarray(stored["embeddings"])))
-    query = np.asarray(fake_store.embedder.get_query_embedding(question))
     exact = sorted(vectors, key=lambda chunk_id: -float(vectors[chunk_id] @ query))[:5]
-    assert [h.node.node_id for h in hits] == exact
-    for hit in hits:
-        assert hit.score == pytest.approx(float(vectors[hit.node.node_id] @ query), abs=1e-4)
+    assert [chunk_id for chunk_id, _ in hits] == exact
+    for chunk_id, score in hits:
+        assert score == pytest.approx(float(vectors[chunk_id] @ query), abs=1e-4)

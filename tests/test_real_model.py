@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tests.conftest import MAIN_QUESTION, clean_env, run_python
+from tests.conftest import MAIN_QUESTION, MODEL_CACHE, clean_env, run_python
 
 pytestmark = pytest.mark.slow
 
@@ -32,7 +32,7 @@ def test_dense_retrieval_uses_the_real_model(real_storage):
     from index.store import IndexStore
     from settings import Settings
 
-    settings = Settings(_env_file=None, storage_dir=real_storage)
+    settings = Settings(_env_file=None, storage_dir=real_storage, model_cache_dir=MODEL_CACHE)
     store = IndexStore(settings, load_embedder(settings))
     assert store.embedder.dimension == 384
     hits = Searcher(store, bm25_weight=0, dense_weight=1).search("Sora AI", "dense", 3)

@@ -1,5 +1,7 @@
 from index.retrieval import Searcher
-from index.tokenize import tokenize
+from index.text import Tokenizer
+
+tokenize = Tokenizer().tokenize
 
 
 def searcher(store, **kw):
@@ -64,3 +66,28 @@ def test_chinese_models_get_their_query_prefixes():
     assert _default_prefixes("BAAI/bge-m3") == ("", "")
     assert _default_prefixes("intfloat/multilingual-e5-small") == ("query: ", "passage: ")
     assert _default_prefixes("bundled") == ("", "")
+
+
+def test_the_sentence_side_reranks_candidates_by_their_best_sentence(fake_store):
+    question = "中国散裂中子源打靶束流功率达到多少？"
+    both = Searcher(fake_store, bm25_weight=0.4, dense_weight=0.2, sentence_weight=0.4).search(question, "hybrid", 5)
+    assert all(h.sentence_rank for h in both) and "160kW" in both[0].passage.text
+    scores = [h.sentence_score for h in sorted(both, key=lambda h: h.sentence_rank)]
+    assert scores == sorted(scores, reverse=True)
+    assert all(h.sentence_rank is None for h in searcher(fake_store).search(question, "hybrid", 5))  # weight 0
+
+
+def test_an_english_question_is_searched_by_the_corpus_words_it_translates_to(fake_store):
+    hits = searcher(fake_store).search("What beam power did the spallation neutron source reach?", "bm25", 3)
+    assert hits and "160kW" in hits[0].passage.text
+
+
+def test_the_searcher_is_a_llama_index_retriever_in_a_query_engine(fake_store):
+    from llama_index.core.llms import MockLLM
+    from llama_index.core.query_engine import RetrieverQueryEngine
+
+    engine = RetrieverQueryEngine.from_args(searcher(fake_store).as_retriever("hybrid", 3), llm=MockLLM())
+    response = engine.query("中国散裂中子源打靶束流功率达到多少？")
+    nodes = response.source_nodes
+    assert len(nodes) == 3 and "160kW" in nodes[0].node.get_content()
+    assert nodes[0].node.metadata["doc_id"] == "dongguan-future-industries.txt" and nodes[0].score > nodes[-1].score

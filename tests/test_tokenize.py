@@ -1,6 +1,8 @@
 import pytest
 
-from index.tokenize import tokenize
+from index.text import Tokenizer
+
+tokenize = Tokenizer().tokenize
 
 
 @pytest.mark.parametrize(
@@ -32,3 +34,13 @@ def test_punctuation_and_question_words_are_dropped():
 def test_search_mode_also_emits_the_words_inside_compounds():
     tokens = tokenize("中国散裂中子源二期")
     assert {"中子", "中子源"} <= set(tokens)
+
+
+def test_each_tokenizer_keeps_its_own_cache():
+    # evaluation/sweep.py measures tokenizer variants one after another: a question tokenized by
+    # one variant must not be served from another's cache.
+    precise, search = Tokenizer(search_mode=False), Tokenizer(search_mode=True)
+    question = "中国散裂中子源打靶束流功率达到多少？"
+    assert "中子" in search.question_tokens(question)
+    assert "中子" not in precise.question_tokens(question)
+    assert precise.fingerprint != search.fingerprint

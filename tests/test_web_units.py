@@ -81,9 +81,9 @@ def test_lab_tables(fake_settings, fake_store, tmp_path):
     answerer = Answerer(fake_settings, searcher, None)
     library = Library(fake_store, searcher)
     rows = search_rows(library, "东莞计划培育几个规模超百亿元的未来产业集群？", "hybrid", 3)
-    assert [r[0] for r in rows] == [1, 2, 3] and rows[0][3] is not None and rows[0][7] == 1
+    assert [r[0] for r in rows] == [1, 2, 3] and rows[0][3] is not None and rows[0][9] == 1
     bm25 = search_rows(library, "散裂中子源", "bm25", 2)
-    assert all(r[5] is None and r[6] is None for r in bm25)
+    assert all(r[5] is None and r[7] is None and r[8] is None for r in bm25)
     assert search_rows(library, "  ", "hybrid", 3) == []
     questions = tmp_path / "q.jsonl"
     questions.write_text(
@@ -94,4 +94,4 @@ def test_lab_tables(fake_settings, fake_store, tmp_path):
         encoding="utf-8",
     )
     metrics = golden_rows(answerer, questions, "hybrid", 5)
-    assert metrics[0][0] == "hybrid (all)" and metrics[0][1] == 1 and metrics[0][10] == 1.0
+    assert metrics[0][0] == "hybrid (all)" and metrics[0][1] == 2 and metrics[0][10] == 1.0

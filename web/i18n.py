@@ -109,8 +109,8 @@ STRINGS: dict[str, dict[str, Any]] = {
         "en": "The vector database cannot be reached; please try again later ({error})",
     },
     "search_columns": {
-        "zh": ["排名", "文章", "BM25 分数", "BM25 排名", "向量分数", "向量排名", "融合分数", "融合排名", "段落"],
-        "en": ["Rank", "Article", "BM25 score", "BM25 rank", "Dense score", "Dense rank", "Fused score", "Fused rank", "Passage"],
+        "zh": ["排名", "文章", "BM25 分数", "BM25 排名", "向量分数", "向量排名", "最佳句分数", "最佳句排名", "融合分数", "融合排名", "段落"],
+        "en": ["Rank", "Article", "BM25 score", "BM25 rank", "Dense score", "Dense rank", "Best-sentence score", "Best-sentence rank", "Fused score", "Fused rank", "Passage"],
     },
     "metric_columns": {
         "zh": ["模式", "问题数", "hit@1", "hit@3", "hit@5", "MRR", "nDCG@5", "答案命中", "误拒", "未通过核实", "无答案拒答率", "p50 ms", "p95 ms"],

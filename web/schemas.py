@@ -85,6 +85,7 @@ class SearchHit(BaseModel):
     text: str
     bm25: RetrieverScore
     dense: RetrieverScore
+    sentence: RetrieverScore  # the passage's best sentence against the question (hybrid mode)
     fused: RetrieverScore
 
 

@@ -80,5 +80,6 @@ def _hit(hit: RankedPassage, mode: str) -> SearchHit:
         text=p.text,
         bm25=RetrieverScore(score=hit.bm25_score, rank=hit.bm25_rank),
         dense=RetrieverScore(score=hit.dense_score, rank=hit.dense_rank),
+        sentence=RetrieverScore(score=hit.sentence_score, rank=hit.sentence_rank),
         fused=RetrieverScore(score=hit.score if fused else None, rank=hit.rank if fused else None),
     )

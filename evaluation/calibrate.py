@@ -1,0 +1,212 @@
+"""python -m evaluation.calibrate [--write]: fit the evidence model on the dev split.
+
+Every dev question (the dev halves of evaluation/questions/*.jsonl, plus the older golden and
+held-out sets, which earlier rules were tuned on) is run through the answering pipeline up to the
+evidence step, on the index its questions are about (the bundled article; the article plus
+evaluation/corpus_invented/ for mixed.jsonl). Each candidate sentence is labelled 1 when it holds an
+expected string of an answerable question, else 0. A logistic regression on the sentence signals
+(``answer.evidence.FEATURES``) gives the weights; the refusal threshold and the share of the best
+score a further quoted sentence needs are then chosen for the best balance of questions answered
+with the fact and look-alikes refused. The test halves are never read.
+
+With ``--write`` the result goes to answer/evidence_model.json (what the app loads). With
+``--ablate`` it also measures, on the same dev questions, the model refitted without each filter
+rule and without each signal: the table docs/answers.md shows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from answer.evidence import FEATURES, MODEL_PATH, RULES, EvidenceModel
+from evaluation.metrics import is_relevant
+from evaluation.run import Question, load_questions
+
+REPO = Path(__file__).resolve().parent.parent
+QUESTIONS = REPO / "evaluation" / "questions"
+ARTICLE_CORPUS = [REPO / "corpus"]
+# The invented articles only: the folder's README describes them (and must not be indexed).
+MIXED_CORPUS = [REPO / "corpus", *sorted((REPO / "evaluation" / "corpus_invented").glob("*.txt"))]
+L2 = 1.0  # ridge penalty on the weights (not the bias), in units of one sentence's log-loss
+THRESHOLDS = np.round(np.arange(0.05, 0.96, 0.01), 2)
+KEEP_RATIOS = (0.5, 0.6, 0.7, 0.75, 0.8, 0.9)
+
+
+@dataclass
+class Candidate:
+    features: np.ndarray
+    label: int
+    text: str
+
+
+def dev_sets() -> list[tuple[list[Path], list[Question]]]:
+    article = load_questions(QUESTIONS / "article.jsonl", "dev")
+    article += load_questions(REPO / "evaluation" / "golden.jsonl")
+    article += load_questions(REPO / "evaluation" / "holdout.jsonl")
+    return [(ARTICLE_CORPUS, article), (MIXED_CORPUS, load_questions(QUESTIONS / "mixed.jsonl", "dev"))]
+
+
+def collect(settings, rules: tuple[str, ...] = RULES) -> list[tuple[Question, list[Candidate]]]:
+    from app import build_answerer
+    from evaluation.corpora import temporary_index
+
+    collected = []
+    for folders, questions in dev_sets():
+        with temporary_index(settings, folders) as indexed:
+            answerer, _ = build_answerer(indexed)
+            answerer.evidence_model = EvidenceModel({}, 0.0, 0.5, 0.5, rules)  # every candidate, these filters
+            for q in questions:
+                _, scored = answerer.candidates(q.question, list(q.history))
+                collected.append((q, [
+                    Candidate(
+                        np.array([e.features[name] for name in FEATURES], dtype=np.float64),
+                        int(not q.unanswerable and is_relevant(e.text, list(q.expected))),
+                        e.text,
+                    )
+                    for e in scored
+                ]))
+    return collected
+
+
+# The direction each signal may push, fixed by what it means: more similarity, more of the question's
+# words, a figure of the kind asked for can only make a sentence more likely to answer; a rare word
+# of the question missing from it, only less. Left free, the fit turns some of them round where
+# signals move together (similarity and its gap to the best), and then a question about the weather
+# is answered because its one known word, 北京, is in a sentence.
+SIGNS = {"sem": 1, "sem_gap": 1, "lex": 1, "lex_all": 1, "missing": -1, "known": 1, "type_ok": 1}
+
+
+def fit(x: np.ndarray, y: np.ndarray, names: tuple[str, ...] = FEATURES, l2: float = L2) -> tuple[np.ndarray, float]:
+    """Logistic regression with a ridge penalty on the weights of the standardised features (so a
+    signal with a narrow range, like e5's cosines, is not penalised for needing a large weight),
+    each weight kept to the sign ``SIGNS`` gives it (L-BFGS-B with bounds)."""
+    from scipy.optimize import minimize
+
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    design = np.hstack([(x - mean) / scale, np.ones((len(x), 1))])
+    penalty = np.full(design.shape[1], l2)
+    penalty[-1] = 0.0
+
+    def loss(beta):
+        z = design @ beta
+        p = 1 / (1 + np.exp(-z))
+        value = np.sum(np.logaddexp(0, z) - y * z) + 0.5 * np.sum(penalty * beta**2)
+        return value, design.T @ (p - y) + penalty * beta
+
+    bounds = [(0, None) if SIGNS.get(n) == 1 else (None, 0) if SIGNS.get(n) == -1 else (None, None) for n in names]
+    beta = minimize(loss, np.zeros(design.shape[1]), jac=True, method="L-BFGS-B", bounds=bounds + [(None, None)]).x
+    weights = beta[:-1] / scale
+    return weights, float(beta[-1] - weights @ mean)
+
+
+def outcomes(collected, weights, bias, threshold, keep_ratio) -> dict:
+    """What the extractive answer would do per question at this threshold: quote the sentences
+    at or above it (within keep_ratio of the best, three at most) or refuse."""
+    answered = answerable = refused = unanswerable = 0
+    for q, candidates in collected:
+        probabilities = [1 / (1 + np.exp(-(c.features @ weights + bias))) for c in candidates]
+        kept = [(p, c) for p, c in zip(probabilities, candidates) if p >= threshold]
+        kept.sort(key=lambda pc: -pc[0])
+        chosen = [c for p, c in kept if p >= keep_ratio * kept[0][0]][:3] if kept else []
+        if q.unanswerable:
+            unanswerable += 1
+            refused += not chosen
+        else:
+            answerable += 1
+            answered += any(is_relevant(c.text, list(q.expected)) for c in chosen)
+    return {
+        "answered": answered / answerable,
+        "refused_unanswerable": refused / unanswerable,
+        "balanced": (answered / answerable + refused / unanswerable) / 2,
+        "n_answerable": answerable,
+        "n_unanswerable": unanswerable,
+    }
+
+
+def calibrate(collected, features: tuple[str, ...] = FEATURES, rules: tuple[str, ...] = RULES) -> tuple[EvidenceModel, dict]:
+    rows = [(c.features, c.label) for _, candidates in collected for c in candidates]
+    used = [FEATURES.index(name) for name in features]
+    x = np.array([f for f, _ in rows])[:, used]
+    y = np.array([label for _, label in rows], dtype=np.float64)
+    fitted, bias = fit(x, y, tuple(FEATURES[i] for i in used))
+    weights = np.zeros(len(FEATURES))
+    weights[used] = fitted
+    best = None
+    for keep_ratio in KEEP_RATIOS:
+        for threshold in THRESHOLDS:
+            result = outcomes(collected, weights, bias, float(threshold), keep_ratio)
+            key = (round(result["balanced"], 4), result["refused_unanswerable"], -abs(threshold - 0.5))
+            if best is None or key > best[0]:
+                best = (key, float(threshold), keep_ratio, result)
+    _, threshold, keep_ratio, result = best
+    model = EvidenceModel(
+        {name: round(float(w), 4) for name, w in zip(FEATURES, weights) if name in features}, round(bias, 4), threshold, keep_ratio, rules
+    )
+    return model, {**result, "sentences": len(rows), "positive_sentences": int(y.sum())}
+
+
+SIGNAL_GROUPS = {
+    "meaning (sem, sem_gap, english_sem)": ("sem", "sem_gap", "english_sem"),
+    "words (lex, lex_all, missing, known, english_lex)": ("lex", "lex_all", "missing", "known", "english_lex"),
+    "kind of answer (typed, type_ok)": ("typed", "type_ok"),
+}
+
+
+def ablation_table(settings, collected, full: dict) -> str:
+    lines = [
+        "| model on the dev split | answered with the fact | look-alikes refused | balanced |",
+        "| --- | --- | --- | --- |",
+        f"| everything | {full['answered']:.3f} | {full['refused_unanswerable']:.3f} | {full['balanced']:.3f} |",
+    ]
+    for rule in RULES:
+        rules = tuple(r for r in RULES if r != rule)
+        _, result = calibrate(collect(settings, rules), rules=rules)
+        lines.append(f"| without rule {rule!r} | {result['answered']:.3f} | {result['refused_unanswerable']:.3f} | {result['balanced']:.3f} |")
+    for name, group in SIGNAL_GROUPS.items():
+        _, result = calibrate(collected, tuple(f for f in FEATURES if f not in group))
+        lines.append(f"| without {name} | {result['answered']:.3f} | {result['refused_unanswerable']:.3f} | {result['balanced']:.3f} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m evaluation.calibrate", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--write", action="store_true", help=f"write the fitted model to {MODEL_PATH.relative_to(REPO)}")
+    parser.add_argument("--ablate", action="store_true", help="also measure the model without each rule and each signal")
+    args = parser.parse_args(argv)
+    from settings import load_settings
+
+    settings = load_settings()
+    collected = collect(settings)
+    model, result = calibrate(collected)
+    if args.ablate:
+        print(ablation_table(settings, collected, result), file=sys.stderr)
+    summary = {
+        "weights": model.weights,
+        "bias": model.bias,
+        "threshold": model.threshold,
+        "keep_ratio": model.keep_ratio,
+        "rules": list(model.rules),
+        "fitted_on": {
+            "questions": len(collected),
+            "sentences": result["sentences"],
+            "positive_sentences": result["positive_sentences"],
+            "dev_answered": round(result["answered"], 3),
+            "dev_refused_unanswerable": round(result["refused_unanswerable"], 3),
+            "command": "python -m evaluation.calibrate --write",
+        },
+    }
+    print(json.dumps(summary, ensure_ascii=False, indent=1))
+    if args.write:
+        MODEL_PATH.write_text(json.dumps(summary, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

