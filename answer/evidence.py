@@ -48,24 +48,32 @@ _ROLE = re.compile(r"身份|职务|职位|头衔|担任什么|什么人|哪家(�
 _WHO = re.compile(r"^([\u4e00-\u9fff]{2,4}?)(?:是谁|是哪位|是什么人)")  # 「王珺是谁？」: a person's role
 _TIME = re.compile(r"什么时候|何时|哪一年|哪年|几月|哪天|哪一天|日期|多久|\bwhen\b|what (year|date|month|day)", re.I)
 _PLACE = re.compile(r"哪里|哪儿|在哪|哪个(镇|街|区|市|省|县|地方|园区)|位于哪|\bwhere\b", re.I)
+# 「出台过哪些…规划文件」 asks for documents by name: a sentence naming none (「还未出台相关规划和文件」) does not answer.
+_DOCUMENT = re.compile(
+    r"(哪些|什么|哪份|哪个|哪部|哪几)[^，,。？?]{0,12}(文件|规划|政策|意见|方案|通知|办法|条例|计划)"
+    r"|\bwhich (documents?|plans?|policies|policy)\b|\bwhat (documents?|plans?|policies)\b",
+    re.I,
+)
+_DOCUMENT_NAME = re.compile(r"《[^》]{2,60}》|“[^”]{2,20}”|\"[^\"]{2,20}\"")
 # A figure is asked for only with a word that asks for one; the kind of figure follows from the topic.
 _QUANTITY = re.compile(
     r"多少|(?<!哪)几(?![乎])|多大|多高|多快|多长|多远|第几|排名|排第|排在|位列|名次"
-    r"|how (many|much|large|big|high|fast|strong|powerful|long)|what (share|percentage|proportion|size|amount|level|rank)|\brank",
+    r"|how (many|much|large|big|high|fast|strong|powerful|long)|\brank"
+    r"|\bwhat (\w+ ){0,2}(share|percentage|proportion|size|amount|level|rank|power|value|number|figure|rate|scale|total|capacity|budget|revenue)\b",
     re.I,
 )
 _QUANTITY_KINDS = (
     ("rank", re.compile(r"第几|排名|排第|排在|位列|名次|\brank|\bplace\b", re.I)),
     ("share", re.compile(r"比重|占比|比例|百分之|强度|\bshare\b|percent|proportion|\bratio\b|intensity", re.I)),
-    ("money", re.compile(r"钱|金额|资金|营收|收入|产值|规模|投资|投入|总额|总值|生产总值|资产|估值|市值|经费|预算|补贴|奖励|融资|真金白银"
+    ("count", re.compile(r"(?<!哪)几[个项家种大次位名座条款所类批]|多少(个|项|家|种|次|位|名|座|条|所|类|批)|\bhow many\b|number of", re.I)),
+    ("money", re.compile(r"钱|金额|资金|营收|收入|产值|规模|投资|投入多少|总额|总值|生产总值|资产|估值|市值|经费|预算|补贴|奖励|融资|真金白银"
                          r"|revenue|money|\bworth\b|\bvalue\b|\bsize\b|\bspend|\bbudget|\bfund|\byuan\b|investment|income|output|\bgdp\b"
                          r"|how (big|large)", re.I)),
-    ("count", re.compile(r"(?<!哪)几[个项家种大次位名座条款所类批]|多少(个|项|家|种|次|位|名|座|条|所|类|批)|\bhow many\b|number of", re.I)),
 )
 
 
 def wanted_kind(question: str) -> str | None:
-    """"role", "time", "place", "rank", "share", "money", "count", "amount" or None."""
+    """"role", "time", "place", "document", "rank", "share", "money", "count", "amount" or None."""
     who = _WHO.match(question)
     if _ROLE.search(question) or (who and pos_tags(who.group(1))[0][1] == "nr"):
         return "role"
@@ -73,6 +81,8 @@ def wanted_kind(question: str) -> str | None:
         return "time"
     if _PLACE.search(question):
         return "place"
+    if _DOCUMENT.search(question):
+        return "document"
     if not _QUANTITY.search(question):
         return None
     return next((kind for kind, pattern in _QUANTITY_KINDS if pattern.search(question)), "amount")
@@ -120,7 +130,7 @@ class QuestionProfile:
     weights: tuple[float, ...]
     known: tuple[int, ...]  # indexes of the groups the corpus uses
     known_share: float
-    anchors: frozenset[str]  # years and dates every evidence sentence must contain
+    anchors: frozenset[str]  # years and dates (and a follow-up's new topic) every evidence sentence must contain
     places: tuple[frozenset[str], ...]  # the places the question names (each: the names it may be)
     wants: str | None  # wanted_kind()
     amounts: frozenset[str]  # amounts the question itself names (not an answer to it)
@@ -168,8 +178,9 @@ def default_model() -> EvidenceModel:
 
 
 def profile_question(
-    question: str, lexical: BM25Index, tokenizer: Tokenizer, gazetteer: Gazetteer, english: bool
+    question: str, lexical: BM25Index, tokenizer: Tokenizer, gazetteer: Gazetteer, english: bool, topic: str | None = None
 ) -> QuestionProfile:
+    """``topic``: the new topic of a follow-up (「那散裂中子源呢？」), which every evidence sentence must name."""
     tokens = [t for t in dict.fromkeys(tokenizer.question_tokens(question)) if t not in QUESTION_FRAME_WORDS]
     if english:
         # Figures and Latin terms (2022, r&d, gdp) as they are; words through the dictionary.
@@ -181,6 +192,10 @@ def profile_question(
         groups = [frozenset([t]) for t in tokens]
         anchors = frozenset(t for t in tokens if _YEAR_OR_DATE_TOKEN.match(t))
         places = tuple(frozenset([place]) for place in sorted(gazetteer.in_text(question)))
+    if topic:
+        named = [t for t in tokenizer.tokenize(topic) if t in lexical.vocabulary]
+        if named:
+            anchors |= {max(named, key=len)}
     groups = list(dict.fromkeys(groups))
     weights = [max((lexical.term_idf(t) for t in g), default=lexical.term_idf("")) for g in groups]
     known = [i for i, g in enumerate(groups) if g & lexical.vocabulary.keys()]
@@ -215,7 +230,7 @@ def sentence_features(
     tokens = set(tokenizer.token_set(sentence))
     if "year" in rules and not profile.anchors <= tokens:
         return None  # rule 1: the year or date asked about is not this sentence's
-    if profile.wants and profile.wants not in ("role", "place"):
+    if profile.wants and profile.wants not in ("role", "place", "document"):
         named = gazetteer.in_text(sentence)
         if "place" in rules and profile.places and not all(names & named for names in profile.places):
             return None  # rule 2: the place asked about is not this figure's
@@ -249,12 +264,15 @@ def find_evidence(
     gazetteer: Gazetteer,
     english: bool,
     model: EvidenceModel | None = None,
+    topic: str | None = None,
 ) -> list[Evidence]:
     """Evidence sentences from the top passages, best first; empty when the articles do not say.
 
     ``sentence_vectors`` maps a passage's chunk id to its sentence spans and their vectors."""
     model = model or default_model()
-    candidates = score_sentences(question, vector, passages, sentence_vectors, lexical, tokenizer, gazetteer, english, model)
+    candidates = score_sentences(
+        question, vector, passages, sentence_vectors, lexical, tokenizer, gazetteer, english, model, topic
+    )
     return [e for e in candidates if e.score >= model.threshold]
 
 
@@ -268,10 +286,11 @@ def score_sentences(
     gazetteer: Gazetteer,
     english: bool,
     model: EvidenceModel | None = None,
+    topic: str | None = None,
 ) -> list[Evidence]:
     """Every candidate sentence with its probability, best first (the calibration reads these)."""
     model = model or default_model()
-    profile = profile_question(question, lexical, tokenizer, gazetteer, english)
+    profile = profile_question(question, lexical, tokenizer, gazetteer, english, topic)
     rows: list[tuple[RankedPassage, int, int, float]] = []
     for ranked in passages[:PASSAGES_READ]:
         text = ranked.passage.text
@@ -325,6 +344,8 @@ def has_wanted_answer(profile: QuestionProfile, sentence: str, gazetteer: Gazett
         return bool(_ROLE_WORD.search(sentence))
     if wants == "time":
         return bool(_DATE.search(sentence))
+    if wants == "document":
+        return bool(_DOCUMENT_NAME.search(sentence))
     if wants == "place":
         return bool(gazetteer.in_text(sentence)) or any(
             tag == "ns" or (len(word) >= 3 and word[-1] in "湖湾区镇街园县") for word, tag in pos_tags(sentence)

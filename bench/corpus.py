@@ -21,7 +21,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.chunking import chunk_document, split_sentences
+from index.text import split_sentences
+from ingest.chunking import chunk_document
 from ingest.documents import read_document
 
 REPO = Path(__file__).resolve().parent.parent

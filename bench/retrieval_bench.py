@@ -22,7 +22,6 @@ import numpy as np
 
 from bench.stats import ratio, summary_ms
 from index.retrieval import Searcher
-from index.tokenize import tokenize
 
 MODES = ("bm25", "dense", "hybrid")
 K = 10
@@ -71,7 +70,7 @@ def run_retrieval(store, searcher: Searcher, questions: list[str], *, warmup: in
     rng = random.Random(seed)
     for question in questions:
         results = {}
-        tokens = tokenize(question)
+        tokens = list(store.tokenizer.question_tokens(question))
         measured: dict[str, float] = {}
 
         def run_mode(mode: str) -> None:
@@ -86,7 +85,7 @@ def run_retrieval(store, searcher: Searcher, questions: list[str], *, warmup: in
 
         def run_dense_floor() -> None:
             t0 = time.perf_counter()
-            vector = np.asarray(embedder.get_query_embedding(question), dtype=np.float32)
+            vector = np.asarray(embedder.embed_query(question), dtype=np.float32)
             t1 = time.perf_counter()
             top, scores = exact_top(matrix, vector, K)
             t2 = time.perf_counter()

@@ -164,7 +164,7 @@ def bare_process_floor(settings_env: dict[str, str]) -> dict:
     code = (
         "import time, json; t=time.perf_counter();"
         "from settings import load_settings; from index.embedding import load_embedder;"
-        "e=load_embedder(load_settings()); e.get_query_embedding('热身');"
+        "e=load_embedder(load_settings()); e.embed_query('热身');"
         "from bench.stats import rss_bytes;"
         "print(json.dumps({'seconds_inside': time.perf_counter()-t, 'rss': rss_bytes()}))"
     )

@@ -1,4 +1,4 @@
-"""The targets of issue 7, judged on a bench result: met or missed, and by how much."""
+"""The targets of issues 7 and 13, judged on a bench result: met or missed, and by how much."""
 
 from __future__ import annotations
 
@@ -124,6 +124,17 @@ def judge(results: dict) -> list[dict]:
     rows.append(row)
 
     rows.append(at_big("server memory (peak RSS) ≤ 2 GB", ("serving", "rss_peak_mb"), 2048, " MB"))
+
+    # Issue 13: multilingual-e5 against the MiniLM build measured in the same run.
+    base = results.get("baseline")
+    same = next((r for r in results["sizes"] if base and r["target_chunks"] == base["target_chunks"]), None)
+    where = f"{size_label(base['target_chunks'])} chunks, beside {base['embed_model']}" if base else ""
+    level, base_level = _level(same, 20), _level(base, 20)
+    rows.append(_judge("/api/ask with 20 clients (default model): p95 ≤ 300 ms", level["p95_ms"] if level else None, 300,
+                       unit=" ms", where=where, note=f"{base['embed_model']}: {base_level['p95_ms']} ms" if base_level else ""))
+    ours, theirs = _get(same, "ingest", "chunks_per_s"), _get(base, "ingest", "chunks_per_s")
+    rows.append(_judge("ingest ≥ 50% of MiniLM's chunks/s", round(ours / theirs, 3) if ours and theirs else None, 0.5,
+                       at_most=False, where=where, note=f"{ours} against {theirs} chunks/s" if ours and theirs else ""))
 
     ready = [(r["target_chunks"], _get(r, "serving", "ready_s")) for r in results["sizes"]]
     ready = [(c, s) for c, s in ready if s is not None]

@@ -1,0 +1,91 @@
+"""The questions issue 13 quotes, on the real bundled model (multilingual-e5-small) and index:
+paraphrases, English questions answered offline with citations, follow-ups that do not swallow a
+new question, and the answers that must not quote a sentence about something else."""
+
+import pytest
+
+from answer.pipeline import Answerer, Turn
+from index.embedding import load_embedder
+from index.retrieval import Searcher
+from index.store import IndexStore
+from settings import Settings
+from tests.conftest import MODEL_CACHE
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def bot(real_storage):
+    settings = Settings(_env_file=None, storage_dir=real_storage, model_cache_dir=MODEL_CACHE)
+    store = IndexStore(settings, load_embedder(settings))
+    return Answerer(settings, Searcher.from_settings(store, settings), None)
+
+
+def cited(answer, *expected):
+    assert not answer.refused and answer.citations and answer.verification.passed, answer
+    assert all(e in answer.answer for e in expected), answer.answer
+    assert all(c.quote and c.quote in c.text for c in answer.citations)
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("东莞的研发经费投入强度怎么样？", "4.1%"),
+        ("东莞研发投入强度在全国排第几？", "全国第6"),
+        ("东莞的研发经费投入强度怎么样？在全国排第几？", "全国第6"),
+    ],
+)
+def test_paraphrases_the_issue_quotes_are_answered(bot, question, expected):
+    cited(bot.ask(question), expected)
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("What share of GDP did Dongguan spend on R&D in 2022?", "4.1%"),
+        ("What beam power did the China Spallation Neutron Source reach?", "160kW"),
+        ("How many future industry clusters worth over 10 billion yuan does Dongguan plan to build?", "1—2个"),
+    ],
+)
+def test_english_questions_are_answered_offline_with_citations(bot, question, expected):
+    answer = bot.ask(question)
+    cited(answer, expected)
+    assert answer.language == "en" and answer.answer.startswith("The articles say: 「") and answer.notice is None
+
+
+def test_an_english_question_the_articles_do_not_answer_is_refused_in_english(bot):
+    answer = bot.ask("What will the weather be like in Dongguan tomorrow?")
+    assert answer.refused and answer.answer == "The articles do not say." and answer.related
+
+
+def test_a_question_about_ai_plans_is_not_answered_with_the_quantum_sentence(bot):
+    answer = bot.ask("东莞出台过哪些人工智能方面的规划文件？")
+    cited(answer, "《东莞市新一代人工智能发展规划")
+    assert "还未出台" not in answer.answer
+
+
+def test_an_industry_only_named_in_a_list_has_no_size(bot):
+    answer = bot.ask("东莞低空经济产业规模有多大？")
+    assert answer.refused and "百亿" not in answer.answer and answer.related
+
+
+def test_a_new_question_mid_conversation_is_searched_as_asked(bot):
+    history = [Turn("user", "东莞的研发经费投入强度怎么样？在全国排第几？"), Turn("assistant", "……全国第6……[1]")]
+    answer = bot.ask("量子信息产业在东莞发展得怎么样？", history)
+    assert answer.query == "量子信息产业在东莞发展得怎么样？"
+    cited(answer, "量子信息")
+
+
+def test_a_follow_up_about_a_new_topic_is_not_answered_with_the_old_topic(bot):
+    history = [Turn("user", "东莞每年拿出多少资金用于人工智能精准招商？"), Turn("assistant", "……3亿元……[1]")]
+    answer = bot.ask("那散裂中子源呢？", history)
+    assert "散裂中子源" in answer.query and answer.query != "东莞每年拿出多少散裂中子源用于人工智能精准招商？"
+    assert answer.refused and "3亿元" not in answer.answer  # the article gives no money for it
+
+
+def test_real_follow_ups_are_rewritten_and_answered(bot):
+    first = [Turn("user", "东莞是怎么开展人工智能精准招商的？"), Turn("assistant", "……")]
+    cited(bot.ask("每年为此拿出多少钱？", first), "3亿元")
+    second = [Turn("user", "2022年东莞R&D研发投入占GDP比重是多少？"), Turn("assistant", "……4.1%……[1]")]
+    beijing = bot.ask("那北京呢？", second)
+    assert beijing.query == "2022年北京R&D研发投入占GDP比重是多少？" and beijing.refused
