@@ -117,7 +117,7 @@ QUESTION_FRAME_WORDS = frozenset(
     理解 看待 怎么看 认识 比 别的 其他 什么样 多少钱 金额 数量 规模 排名 第几
     """.split()
 )
-FEATURES = ("sem", "sem_gap", "lex", "lex_all", "missing", "known", "typed", "type_ok", "english", "english_sem", "english_lex")
+FEATURES = ("sem", "sem_gap", "lex", "lex_all", "missing", "shared", "known", "typed", "type_ok", "english", "english_sem", "english_lex")
 _ENGLISH_YEAR = re.compile(r"^(19|20)\d\d$")
 
 
@@ -245,6 +245,7 @@ def sentence_features(
         "lex": coverage(profile, tokens),
         "lex_all": coverage(profile, tokens, known_only=False),
         "missing": _missing(profile, tokens, lexical),
+        "shared": _shared(profile, tokens, lexical),
         "known": profile.known_share,
         "typed": float(typed),
         "type_ok": float(has_wanted_answer(profile, sentence, gazetteer)) if typed else 1.0,
@@ -356,6 +357,14 @@ def has_wanted_answer(profile: QuestionProfile, sentence: str, gazetteer: Gazett
         text = _DATE.sub("", text) if wants == "amount" else text
         return any(_value(m.group(0)) not in profile.amounts for m in kinds[wants].finditer(text))
     return True
+
+
+def _shared(profile: QuestionProfile, text_terms: set[str], lexical: BM25Index) -> float:
+    """The rarest word the question and the sentence share, as a share of the rarest weight
+    possible: 「明天东莞会下雨吗？」 shares only 东莞, which half the articles name."""
+    rarest = lexical.term_idf("")
+    shared = [profile.weights[i] for i in profile.known if profile.groups[i] & text_terms]
+    return max(shared, default=0.0) / rarest if rarest else 0.0
 
 
 def _missing(profile: QuestionProfile, text_terms: set[str], lexical: BM25Index) -> float:
