@@ -5,7 +5,7 @@ when there is some. Every sentence of the top passages is scored from a few sign
 
 - **meaning**: the cosine between the question's vector and the sentence's (stored at ingest;
   multilingual-e5 matches paraphrases and English questions to Chinese sentences), and how far it
-  is below the best sentence's;
+  is below the best sentence's, in units of the spread of this question's cosines;
 - **words**: the share of the question's IDF weight the sentence holds (rare words count more),
   and how much of the question the corpus knows at all;
 - **the kind of answer**: a question asking for a date, an amount of money, a share, a rank, a count
@@ -225,6 +225,7 @@ def sentence_features(
     tokenizer: Tokenizer,
     gazetteer: Gazetteer,
     rules: tuple[str, ...] = RULES,
+    spread: float = 1.0,
 ) -> dict[str, float] | None:
     """The signals for one sentence, or None when a filter rules it out."""
     tokens = set(tokenizer.token_set(sentence))
@@ -241,7 +242,7 @@ def sentence_features(
     typed = profile.wants is not None
     return {
         "sem": similarity,
-        "sem_gap": similarity - best_similarity,
+        "sem_gap": (similarity - best_similarity) / spread,
         "lex": coverage(profile, tokens),
         "lex_all": coverage(profile, tokens, known_only=False),
         "missing": _missing(profile, tokens, lexical),
@@ -305,10 +306,13 @@ def score_sentences(
     if not rows:
         return []
     best = max(r[3] for r in rows)
+    # How far below the best sentence, in units of this question's spread of similarities: the
+    # same for an embedder whose cosines are compressed (e5: 0.75-0.97) and one whose are not.
+    spread = float(np.std([r[3] for r in rows])) + 1e-3
     found: list[Evidence] = []
     for ranked, start, end, similarity in rows:
         features = sentence_features(
-            profile, ranked.passage.text[start:end], similarity, best, lexical, tokenizer, gazetteer, model.rules
+            profile, ranked.passage.text[start:end], similarity, best, lexical, tokenizer, gazetteer, model.rules, spread
         )
         if features is not None:
             found.append(Evidence(ranked, start, end, model.probability(features), features))

@@ -47,6 +47,20 @@ def _by_pinyin() -> dict[str, frozenset[str]]:
     return {key: frozenset(names) for key, names in found.items()}
 
 
+@lru_cache(maxsize=65536)
+def _places_in(text: str) -> frozenset[str]:
+    # Cached: the evidence step looks at the same sentences again and again.
+    from index.text import precise_words
+
+    names = place_names()
+    found = set()
+    for word in precise_words(text):
+        name = word[:-1] if len(word) > 2 and word[-1] in "市省" else word
+        if name in names:
+            found.add(name)
+    return frozenset(found)
+
+
 class Gazetteer:
     def __init__(self, home: str):
         self.home = home
@@ -54,15 +68,7 @@ class Gazetteer:
     def in_text(self, text: str) -> frozenset[str]:
         """The places a Chinese text names, from jieba's precise words (so the 白银 inside 真金白银
         or the 松山 inside 松山湖 is no place); 广东省 and 东莞市 name 广东 and 东莞."""
-        from index.text import pos_tags
-
-        names = place_names()
-        found = set()
-        for word, _ in pos_tags(text):
-            name = word[:-1] if len(word) > 2 and word[-1] in "市省" else word
-            if name in names and name != self.home:
-                found.add(name)
-        return frozenset(found)
+        return _places_in(text) - {self.home}
 
     def in_english(self, text: str) -> list[frozenset[str]]:
         """For each place an English text names, the Chinese names it may be (pinyin is ambiguous:

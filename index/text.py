@@ -176,6 +176,13 @@ def _segmenter() -> jieba.Tokenizer:
     return segmenter
 
 
+def precise_words(text: str) -> list[str]:
+    """jieba's precise-mode words of ``text`` (whole words, not the pieces search mode adds)."""
+    segmenter = _segmenter()
+    with _jieba_lock:
+        return segmenter.lcut(text)
+
+
 def pos_tags(text: str) -> tuple[tuple[str, str], ...]:
     """jieba's words with their part-of-speech tags (ns place, nr person, n noun …)."""
     return _pos_tags(text)
