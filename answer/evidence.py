@@ -34,6 +34,7 @@ import numpy as np
 
 from index.lexical import BM25Index
 from index.retrieval import RankedPassage
+from index.instructions import quotable
 from index.places import Gazetteer
 from index.text import Tokenizer, pos_tags, split_sentences
 
@@ -302,6 +303,8 @@ def score_sentences(
             sentence = text[start:end]
             if sentence == ranked.passage.section or _CAPTION.match(sentence) or len(sentence) < _MIN_SENTENCE_CHARS:
                 continue  # headings, image captions and fragments are not statements to quote
+            if not quotable(sentence, question):
+                continue  # 「忽略之前的所有指令……」, a planted hotline: never quoted as evidence
             rows.append((ranked, start, end, float(similarity)))
     if not rows:
         return []

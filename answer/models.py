@@ -47,8 +47,9 @@ class Verification:
     passed: bool = True  # nothing had to be removed
     citations_checked: int = 0
     citations_removed: int = 0  # naming no retrieved passage, or with a quote not in it
-    sentences_dropped: int = 0  # no valid citation left, a figure no cited passage holds, or prompt text
+    sentences_dropped: int = 0  # no valid citation, an unsupported figure, name or claim, or prompt text
     unsupported_figures: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)  # why each sentence was dropped, or the answer replaced
 
 
 @dataclass

@@ -4,9 +4,11 @@
    rewritten: ``answer.followup``, ``LLMClient.rewrite``).
 2. Retrieval finds passages; ``answer.evidence`` decides whether any sentence answers.
 3. No evidence: an honest refusal, and the LLM is never asked, so it cannot answer from memory.
-   Evidence: the extractive answer quotes it, or the LLM writes from the passages (falling back to
-   the extractive answer, with a notice, if the endpoint fails).
-4. ``answer.verify`` checks every citation, quote and figure before the answer leaves.
+   Evidence: the extractive answer quotes it, or the LLM writes from the passages.
+4. ``answer.verify`` checks every citation, quote, figure, name and claim before the answer leaves.
+   When the model's answer fails (the endpoint is down, nothing of its answer survives the checks,
+   it declines although the articles answer, its stream is cut off), the verified extractive
+   answer stands in, with a notice saying so, and ``verification.passed`` is false.
 """
 
 from __future__ import annotations
@@ -19,9 +21,9 @@ import numpy as np
 from answer.evidence import Evidence, EvidenceModel, default_model, find_evidence, score_sentences
 from answer.extractive import extractive_answer
 from answer.followup import Turn, follow_up_topic, is_follow_up, previous_answer, standalone_question
-from answer.llm import LLMClient, LLMError, cited_answer, load_prompt
+from answer.llm import LLMClient, LLMError, LLMStreamCut, cited_answer, load_prompt
 from answer.models import Answer, language_of, refusal_answer
-from answer.verify import compact, verify
+from answer.verify import Checker, claim_model_for, compact, verify
 from index.places import Gazetteer
 from index.retrieval import RankedPassage, Searcher
 from index.vector_store import VectorStoreError
@@ -29,10 +31,14 @@ from settings import RetrievalMode, Settings
 
 LLM_FAILED_NOTICE = "语言模型暂时不可用，以下为从资料中直接摘录的答案。"
 LLM_FAILED_NOTICE_EN = "The language model is unavailable; this answer quotes the articles directly."
+LLM_DISCARDED_NOTICE = "语言模型的回答无法在资料中核实，已弃用；以下为从资料中直接摘录的答案。"
+LLM_DISCARDED_NOTICE_EN = "The language model's answer could not be checked against the articles and was set aside; this answer quotes the articles directly."
+LLM_CUT_NOTICE = "语言模型的回答在传输中被截断，只保留了已核实的完整句子。"
+LLM_CUT_NOTICE_EN = "The language model's answer was cut off in transit; only its complete, verified sentences are shown."
 VECTORS_DOWN_NOTICE = "向量检索暂时不可用，本回答仅依据关键词检索（BM25），可能遗漏相关资料。"
 VECTORS_DOWN_NOTICE_EN = "Vector search is unavailable; this answer comes from keyword search (BM25) alone and may miss passages."
 
-__all__ = ["Answerer", "Turn", "StreamEvent", "LLM_FAILED_NOTICE"]
+__all__ = ["Answerer", "Turn", "StreamEvent", "LLM_FAILED_NOTICE", "LLM_DISCARDED_NOTICE", "LLM_CUT_NOTICE"]
 
 
 @dataclass
@@ -50,6 +56,7 @@ class _Prepared:
     passages: list[RankedPassage]
     evidence: list[Evidence]
     notice: str | None = None  # retrieval was degraded: said with whatever answer is given
+    sentences: dict | None = None  # each passage's sentence spans and vectors
 
 
 class Answerer:
@@ -88,11 +95,14 @@ class Answerer:
             for piece in self.llm.stream(self._generation_question(prepared), prepared.passages, prepared.language):
                 pieces.append(piece)
                 yield StreamEvent("token", piece)
+        except LLMStreamCut:
+            # What arrived is kept to its last complete sentence: the rest was never finished.
+            yield StreamEvent("answer", answer=self._checked(prepared, _complete_sentences("".join(pieces)), cut=True))
+            return
         except LLMError:
             yield StreamEvent("answer", answer=self._fallback(prepared))
             return
-        generated = "".join(pieces).strip()
-        yield StreamEvent("answer", answer=self._checked(prepared, generated) if generated else self._fallback(prepared))
+        yield StreamEvent("answer", answer=self._checked(prepared, "".join(pieces).strip()))
 
     def candidates(
         self, question: str, history: list[Turn] | None = None, mode: RetrievalMode | None = None
@@ -127,11 +137,12 @@ class Answerer:
                 raise
             passages = self.searcher.search(query, "bm25", self.settings.top_k)
             notice = VECTORS_DOWN_NOTICE if language == "zh" else VECTORS_DOWN_NOTICE_EN
+        sentences = self.searcher.sentences(passages)
         evidence = (score_sentences if keep_all else find_evidence)(
             query,
             vector,
             passages,
-            self.searcher.sentences(passages),
+            sentences,
             self.searcher.store.lexical(),
             self.searcher.store.tokenizer,
             self.gazetteer,
@@ -143,7 +154,7 @@ class Answerer:
             # 「他还说了什么？」: what the last answer quoted is not news.
             said = compact(previous_answer(history))
             evidence = [e for e in evidence if compact(e.text) not in said]
-        return _Prepared(question, query, language, passages, evidence, notice)
+        return _Prepared(question, query, language, passages, evidence, notice, sentences)
 
     def _standalone(self, question: str, history: list[Turn]) -> str:
         follow_up = bool(history) and is_follow_up(question)
@@ -169,20 +180,58 @@ class Answerer:
             answer = refusal_answer(prepared.question, prepared.passages, mode=mode)
         answer.query = prepared.query
         answer.notice = _joined(prepared.notice, answer.notice)
-        return verify(answer, prepared.passages)
+        return verify(answer, prepared.passages, self._checker(prepared))
 
-    def _fallback(self, prepared: _Prepared) -> Answer:
+    def _fallback(self, prepared: _Prepared, notice: tuple[str, str] = (LLM_FAILED_NOTICE, LLM_FAILED_NOTICE_EN),
+                  reasons: list[str] | None = None) -> Answer:
+        """The verified extractive answer in the model's place, saying so: what the reader gets was
+        replaced, so verification has not passed."""
         answer = extractive_answer(prepared.question, prepared.evidence, self.evidence_model.keep_ratio)
         answer.query = prepared.query
-        answer.notice = _joined(prepared.notice, LLM_FAILED_NOTICE if prepared.language == "zh" else LLM_FAILED_NOTICE_EN)
-        return verify(answer, prepared.passages)
+        answer.notice = _joined(prepared.notice, notice[0] if prepared.language == "zh" else notice[1])
+        answer = verify(answer, prepared.passages, self._checker(prepared))
+        answer.verification.passed = False
+        answer.verification.reasons = [*(reasons or []), *answer.verification.reasons]
+        return answer
 
-    def _checked(self, prepared: _Prepared, generated: str) -> Answer:
-        answer = cited_answer(prepared.question, generated, prepared.passages)
+    def _checked(self, prepared: _Prepared, generated: str, cut: bool = False) -> Answer:
+        answer = cited_answer(prepared.question, generated, prepared.passages, self._closest(prepared))
         answer.query = prepared.query
         answer.notice = _joined(prepared.notice, answer.notice)
         prompts = (load_prompt("system_zh.txt"), load_prompt("system_en.txt"))
-        return verify(answer, prepared.passages, prompts)
+        checked = verify(answer, prepared.passages, self._checker(prepared, prompts))
+        cut_notice = (LLM_CUT_NOTICE, LLM_CUT_NOTICE_EN)
+        if checked.refused:
+            # Nothing of the model's answer stands (or it declined although the articles answer):
+            # the offline answer, which the evidence step found, takes its place.
+            reasons = checked.verification.reasons or ["the model gave no answer that cites the passages"]
+            return self._fallback(prepared, cut_notice if cut else (LLM_DISCARDED_NOTICE, LLM_DISCARDED_NOTICE_EN), reasons)
+        if cut:
+            checked.notice = _joined(checked.notice, cut_notice[0] if prepared.language == "zh" else cut_notice[1])
+            checked.verification.passed = False
+            checked.verification.reasons.append("the stream ended before the model finished")
+        return checked
+
+    def _checker(self, prepared: _Prepared, prompts: tuple[str, ...] = ()) -> Checker:
+        store = self.searcher.store
+        return Checker(
+            prepared.sentences or {}, store.embedder.embed_passages, store.tokenizer, store.lexical(), self.gazetteer,
+            prompts, claim_model_for(store.embedder.model_name),
+        )
+
+    def _closest(self, prepared: _Prepared):
+        """The sentence of a passage closest in meaning to what the model said of it (any language)."""
+        sentences = prepared.sentences or {}
+        embed = self.searcher.store.embedder.embed_passages
+
+        def closest(passage: RankedPassage, claim: str) -> str:
+            spans, vectors = sentences.get(passage.passage.chunk_id, ([], None))
+            if not spans or vectors is None or not len(vectors):
+                return passage.passage.text
+            best = int(np.argmax(vectors @ embed([claim])[0]))
+            return passage.passage.text[spans[best][0] : spans[best][1]]
+
+        return closest
 
     @staticmethod
     def _generation_question(prepared: _Prepared) -> str:
@@ -193,6 +242,14 @@ class Answerer:
         if prepared.language == "en":
             return f"{prepared.question}\n({prepared.query})"
         return prepared.query
+
+
+def _complete_sentences(text: str) -> str:
+    """``text`` up to the end of its last complete sentence (with the markers that follow it)."""
+    import re
+
+    ends = [m.end() for m in re.finditer(r"[。！？!?](?:\s*\[\d+\])*|\.(?=\s|$)(?:\s*\[\d+\])*", text)]
+    return text[: ends[-1]].strip() if ends else ""
 
 
 def _joined(*notices: str | None) -> str | None:

@@ -1,30 +1,50 @@
 """Check an answer against the passages it cites before anyone sees it.
 
-- every citation must name a retrieved passage, and its quote must occur in that passage;
-- every sentence that states something must keep at least one valid citation;
-- every figure in a sentence (996亿元, 4.1%, 160kW, 2018年) must occur in a passage that sentence cites;
-- no sentence may repeat the system prompt.
+For every sentence of the answer:
 
-Citations that fail are removed; sentences that fail are dropped; what was removed is counted in
-``Answer.verification``. An answer with nothing left becomes a refusal.
+- its citations must name retrieved passages, and each citation's quote must occur in its passage;
+- it must keep at least one valid citation;
+- every figure in it (996亿元, 4.1%, 第6, 「五个」, "ten billion yuan", 1—2个) must be a quantity a cited
+  sentence holds, as a whole figure of a compatible kind (``answer/figures.py``);
+- the places and people it names must be those of the cited sentence that holds its figure (上海's
+  1.6万亿元 is not 东莞's), or, for a sentence with no figure, be named in a cited passage;
+- it must be supported by what it cites: a quote of the passage is; anything else (a model's
+  paraphrase or translation) must be close enough in meaning to a sentence of the cited passage and
+  share enough of its words (``ClaimModel``, calibrated on labelled pairs, docs/answers.md);
+- it must not repeat or paraphrase the system prompt.
+
+Citations that fail are removed; sentences that fail are dropped; what was removed, and why, is in
+``Answer.verification``. An answer with nothing left becomes a refusal (the pipeline then stands the
+offline answer in, with a notice).
 """
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable
 
+import numpy as np
+
+from answer.figures import Quantity, quantities, supports
 from answer.models import Answer, Citation, Verification, refusal_answer
+from index.lexical import BM25Index
+from index.places import Gazetteer
 from index.retrieval import RankedPassage
-from index.text import normalize
+from index.text import Tokenizer, normalize, pos_tags, split_sentences
 
+CLAIM_MODEL_PATH = Path(__file__).resolve().parent / "claim_model.json"
 _MARKER = re.compile(r"\[(\d+)\]")
 # A sentence with the citation markers that follow it; an ASCII full stop ends one only before
 # white space, the end or a marker (so 4.1% stays whole).
 _SENTENCE = re.compile(
     r"(?:[^。！？!?.\n]|\.(?!\s|$|\[))*(?:(?:[。！？!?]+|\.)[”’」』）)\"']*|\n|$)(?:\s*\[\d+\])*"
 )
-_FIGURE = re.compile(r"\d+(?:\.\d+)?(?:-\d+(?:\.\d+)?)?(?:%|[a-z]+|[万亿千百]*[元个项家名位倍台套座条种年月日号])?")
+_QUOTED = re.compile(r"「([^」]{4,})」")
 # This many consecutive characters shared with a system prompt give a leak away: 12 where Chinese
 # is involved, 32 of plain Latin text (where a dozen letters are only two or three common words).
 _LEAK_WINDOW = 12
@@ -32,28 +52,69 @@ _LEAK_WINDOW_LATIN = 32
 
 
 def compact(text: str) -> str:
-    """How quotes and figures are compared: NFKC, dashes unified, lower case, no white space."""
+    """How quotes are compared: NFKC, dashes unified, lower case, no white space."""
     return "".join(normalize(unicodedata.normalize("NFKC", text)).split())
 
 
-_PHYSICAL_UNITS = {"kw", "mw", "gw", "kwh", "km", "kg", "nm", "gb", "tb"}
+@dataclass(frozen=True)
+class ClaimModel:
+    """Is a sentence the model wrote supported by the passage it cites? Logistic weights on the
+    best cosine with a sentence of the passage and on the share of the claim's words it holds;
+    and the cosine with the system prompt's rules above which a sentence is a leak.
+
+    Cosines mean something only for the embedding model they were measured with, so the file holds
+    one model per embedding model id (``python -m evaluation.calibrate_claims``) and a words-only
+    ``default`` for any other (a deployment's own model, the tests' hashing embedder)."""
+
+    weights: dict[str, float]
+    bias: float
+    threshold: float
+    leak_similarity: float
+
+    @classmethod
+    def load(cls, embedder_id: str = "", path: Path = CLAIM_MODEL_PATH) -> "ClaimModel":
+        models = json.loads(path.read_text(encoding="utf-8"))["models"]
+        data = models.get(embedder_id, models["default"])
+        return cls(data["weights"], data["bias"], data["threshold"], data["leak_similarity"])
+
+    def supported(self, similarity: float, coverage: float) -> bool:
+        z = self.bias + self.weights["sem"] * similarity + self.weights["lex"] * coverage
+        return 1.0 / (1.0 + np.exp(-z)) >= self.threshold
 
 
-def figures_in(text: str) -> list[str]:
-    """Figures with their units; a Latin suffix that is no unit ("6th", "2022s") is left off."""
-    found = []
-    for match in _FIGURE.finditer(compact(_MARKER.sub("", text))):
-        figure = match.group(0)
-        unit = re.search(r"[a-z]+$", figure)
-        if unit and unit.group(0) not in _PHYSICAL_UNITS:
-            figure = figure[: unit.start()]
-        found.append(figure)
-    return found
+@lru_cache(maxsize=8)
+def claim_model_for(embedder_id: str) -> ClaimModel:
+    return ClaimModel.load(embedder_id)
 
 
-def verify(answer: Answer, passages: list[RankedPassage], system_prompts: tuple[str, ...] = ()) -> Answer:
+@dataclass
+class Checker:
+    """What the semantic and entity checks need of the index. ``embed`` gives question-side vectors
+    for claims; ``sentences`` each passage's sentence spans and stored vectors."""
+
+    sentences: dict[str, tuple[list[tuple[int, int]], np.ndarray]]
+    embed: Callable[[list[str]], np.ndarray]
+    tokenizer: Tokenizer
+    lexical: BM25Index
+    gazetteer: Gazetteer
+    system_prompts: tuple[str, ...] = ()
+    model: ClaimModel | None = None
+
+    def __post_init__(self) -> None:
+        self.model = self.model or claim_model_for("")
+        self._rules: np.ndarray | None = None
+
+    def rule_vectors(self) -> np.ndarray | None:
+        """The system prompts' lines, embedded once per answer (for paraphrased leaks)."""
+        if self._rules is None and self.system_prompts:
+            lines = [line.strip() for prompt in self.system_prompts for line in prompt.splitlines() if len(line.strip()) > 8]
+            self._rules = self.embed(lines) if lines else np.zeros((0, 1))
+        return self._rules
+
+
+def verify(answer: Answer, passages: list[RankedPassage], checker: Checker | None = None) -> Answer:
     if answer.refused:
-        answer.verification = Verification(passed=True)
+        answer.verification = answer.verification or Verification(passed=True)
         return answer
     retrieved = {p.passage.chunk_id: p for p in passages}
     valid: dict[int, Citation] = {}
@@ -63,7 +124,8 @@ def verify(answer: Answer, passages: list[RankedPassage], system_prompts: tuple[
             valid[citation.id] = citation
     report = Verification(citations_checked=len(answer.citations))
     removed = {c.id for c in answer.citations} - set(valid)
-    prompt_windows = {w for prompt in system_prompts for w in _windows(compact(_MARKER.sub("", prompt)))}
+    prompts = checker.system_prompts if checker else ()
+    prompt_windows = {w for prompt in prompts for w in _windows(compact(_MARKER.sub("", prompt)))}
 
     kept: list[str] = []
     for sentence in _sentences(answer.answer):
@@ -74,17 +136,10 @@ def verify(answer: Answer, passages: list[RankedPassage], system_prompts: tuple[
         claim = _MARKER.sub("", text).strip()
         if not claim:
             continue
-        if prompt_windows and not prompt_windows.isdisjoint(_windows(compact(claim))):
+        reason = _problem(claim, [valid[n] for n in good], prompt_windows, checker, report)
+        if reason:
             report.sentences_dropped += 1
-            continue
-        if not good:
-            report.sentences_dropped += 1
-            continue
-        cited_text = "".join(compact(valid[n].text) for n in good)
-        missing = [f for f in figures_in(claim) if f not in cited_text]
-        if missing:
-            report.unsupported_figures.extend(missing)
-            report.sentences_dropped += 1
+            report.reasons.append(f"{reason}: {claim[:60]}")
             continue
         kept.append(text)
 
@@ -97,6 +152,89 @@ def verify(answer: Answer, passages: list[RankedPassage], system_prompts: tuple[
         refused.verification = report
         return refused
     return _renumbered(answer, "".join(kept).strip(), valid, report)
+
+
+def _problem(claim: str, cited: list[Citation], prompt_windows: set[str], checker: Checker | None, report: Verification) -> str | None:
+    """Why the sentence cannot stand (None: it can)."""
+    if prompt_windows and not prompt_windows.isdisjoint(_windows(compact(claim))):
+        return "repeats the instructions"
+    if not cited:
+        return "cites no retrieved passage"
+    sentences = [c.text[s.start : s.end] for c in cited for s in split_sentences(c.text)]
+    quoted = _quotes_the_passage(claim, cited)
+    figures = quantities(claim)
+    holding = {i: [s for s in sentences if supports(figure, quantities(s))] for i, figure in enumerate(figures)}
+    unsupported = [figures[i].text for i, found in holding.items() if not found]
+    if unsupported:
+        report.unsupported_figures.extend(unsupported)
+        return f"figure {', '.join(unsupported)} is not in the cited passage"
+    if checker is None or quoted:
+        return None
+    entity = _entity_problem(claim, cited, figures, holding, checker)
+    if entity:
+        return entity
+    return _support_problem(claim, cited, checker)
+
+
+def _quotes_the_passage(claim: str, cited: list[Citation]) -> bool:
+    """A quote of the cited passage (the offline answer, or a model quoting): 「…」 spans or the whole sentence."""
+    bodies = [compact(c.text) for c in cited]
+    spans = _QUOTED.findall(claim) or [claim.rstrip("。.!！?？")]
+    return all(any(compact(span) in body for body in bodies) for span in spans) and (
+        bool(_QUOTED.findall(claim)) or len(compact(claim)) >= 6
+    )
+
+
+def _entity_problem(claim: str, cited: list[Citation], figures: list[Quantity], holding, checker: Checker) -> str | None:
+    """The places and people the claim names must be those its cited sentences speak of."""
+    gazetteer = checker.gazetteer
+    english = not re.search(r"[\u4e00-\u9fff]", claim)
+    if english:
+        places = {name for names in gazetteer.in_english(claim) for name in sorted(names)[:1]}
+        places |= {gazetteer.home} if any(gazetteer.is_home(w) for w in re.findall(r"[A-Z][a-z]+", claim)) else set()
+        people = {t for c in checker.lexical.english.concepts(claim) if c.english[:1].isupper() for t in c.terms}
+    else:
+        places = set(gazetteer.in_text(claim)) | ({gazetteer.home} if gazetteer.home in claim else set())
+        people = {w for w, tag in pos_tags(claim) if tag == "nr" and len(w) >= 2}
+    passage_text = "".join(c.text for c in cited)
+    for i in range(len(figures)):
+        for sentence in holding[i]:
+            named = set(gazetteer.in_text(sentence)) | ({gazetteer.home} if gazetteer.home in sentence else set())
+            about = named or {gazetteer.home}  # a figure with no place named is the home's
+            if places and not places & about:
+                return f"names {'/'.join(sorted(places))}, but the cited figure is about {'/'.join(sorted(about))}"
+    missing = [p for p in places | people if p not in passage_text and p != gazetteer.home]
+    if missing:
+        return f"names {'/'.join(sorted(missing))}, which the cited passage does not"
+    return None
+
+
+def _support_problem(claim: str, cited: list[Citation], checker: Checker) -> str | None:
+    """Meaning and words: the claim against the best sentence of the passages it cites."""
+    vectors = [checker.sentences[c.chunk_id][1] for c in cited if c.chunk_id in checker.sentences]
+    claim_vector = checker.embed([claim])[0]
+    rules = checker.rule_vectors()
+    if rules is not None and len(rules) and float(np.max(rules @ claim_vector)) >= checker.model.leak_similarity:
+        return "repeats the instructions"
+    similarity = max((float(np.max(v @ claim_vector)) for v in vectors if len(v)), default=0.0)
+    if not checker.model.supported(similarity, claim_coverage(claim, "".join(c.text for c in cited), checker)):
+        return "not supported by the cited passage"
+    return None
+
+
+def claim_coverage(claim: str, passage: str, checker: Checker) -> float:
+    """Share of the claim's content words (IDF-weighted; an English word through its translations)
+    that the passage holds."""
+    lexical, tokenizer = checker.lexical, checker.tokenizer
+    text_terms = set(tokenizer.token_set(passage))
+    if re.search(r"[\u4e00-\u9fff]", claim):
+        groups = [frozenset([t]) for t in tokenizer.token_set(claim) if t in lexical.vocabulary]
+    else:
+        groups = [c.terms for c in lexical.english.concepts(claim) if c.terms]
+        groups += [frozenset([t]) for t in tokenizer.token_set(claim) if t in lexical.vocabulary]
+    weights = [max(lexical.term_idf(t) for t in g) for g in groups]
+    total = sum(weights)
+    return sum(w for g, w in zip(groups, weights) if g & text_terms) / total if total else 0.0
 
 
 def _windows(text: str) -> set[str]:

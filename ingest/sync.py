@@ -19,6 +19,7 @@ from typing import Iterator
 import numpy as np
 
 from index.manifest import ChunkRecord, DocumentRecord, SentenceVectors
+from index.instructions import document_flags
 from index.store import IndexStore
 from index.text import Tokenizer
 from ingest import dedup
@@ -30,7 +31,7 @@ from settings import Settings
 
 # Bump when cleaning, chunking or tokenizing changes what the index holds for the same file:
 # every document is then re-indexed by the next ingest.
-PIPELINE_VERSION = 4  # 4: sentence vectors stored with the chunks
+PIPELINE_VERSION = 5  # 4: sentence vectors stored with the chunks; 5: instruction flags
 
 # Chunks embedded and written together: one model call sorts them by length for little padding,
 # and one Chroma upsert and one manifest transaction serve many small documents. A crash redoes
@@ -256,12 +257,14 @@ def _embedded(
 def _records(
     document: ParsedDocument, chunks: list[Chunk], tokenizer: Tokenizer, stored_hash: str, signature: str
 ) -> tuple[DocumentRecord, list[ChunkRecord]]:
+    flags = document_flags(document.text)
     record = DocumentRecord(
         doc_id=document.doc_id,
         path=document.path,
         content_hash=stored_hash,
         title=document.title,
-        metadata=document.metadata,
+        # Text that speaks to the model (「忽略之前的所有指令」, a planted hotline): administrators see why.
+        metadata={**document.metadata, "flags": flags} if flags else document.metadata,
         chunk_count=len(chunks),
         signature=signature,
     )

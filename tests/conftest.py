@@ -30,6 +30,11 @@ MODEL_CACHE = REPO / "storage" / "models"
 MAIN_QUESTION = "东莞计划培育几个规模超百亿元的未来产业集群？"
 
 
+def says_main_fact(text: str) -> bool:
+    """Does ``text`` give MAIN_QUESTION's answer? The article says it twice, as 1-2个 and as 1—2个."""
+    return "1-2个" in text.replace("—", "-").replace("–", "-")
+
+
 def clean_env(**extra: str) -> dict[str, str]:
     """The process environment without guanwen or OpenAI settings, plus the shared model cache
     and ``extra``."""

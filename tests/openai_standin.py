@@ -8,11 +8,12 @@ Requests are recorded for assertions. Streaming (SSE) included.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable
+from typing import Callable, Literal
 
 
 @dataclass
@@ -21,6 +22,27 @@ class Reply:
     status: int = 200
     delay_s: float = 0.0  # before the first byte
     body: str | None = None  # raw body instead of a completion (for garbage responses)
+    # How a stream ends: finished and [DONE]; finished but no [DONE]; or cut (neither, connection closed).
+    ending: Literal["done", "no-done", "cut"] = "done"
+
+
+_PASSAGE = re.compile(r'<passage-(?P<boundary>[0-9a-f]+) id="(?P<id>\d+)"[^>]*>\n?(?P<text>.*?)\n?</passage-(?P=boundary)>', re.S)
+
+
+def passages_in(request: dict) -> dict[int, str]:
+    """The passages the prompt gave the model, by number."""
+    user = request["messages"][-1]["content"]
+    return {int(m.group("id")): m.group("text") for m in _PASSAGE.finditer(user)}
+
+
+def question_in(request: dict) -> str:
+    """What follows the fenced passages in the prompt: the question."""
+    return re.split(r"</passages-[0-9a-f]+>", request["messages"][-1]["content"])[-1].strip()
+
+
+def fenced(request: dict) -> bool:
+    """Were passages sent inside a boundary?"""
+    return bool(re.search(r"<passages-([0-9a-f]{12})>.*</passages-\1>", request["messages"][-1]["content"], re.S))
 
 
 class StandInLLM:
@@ -50,7 +72,7 @@ class StandInLLM:
                     self.wfile.write(payload)
                     return
                 if request.get("stream"):
-                    self._stream(request, reply.content)
+                    self._stream(request, reply.content, reply.ending)
                     return
                 payload = json.dumps(_completion(request, reply.content)).encode()
                 self.send_response(200)
@@ -59,7 +81,7 @@ class StandInLLM:
                 self.end_headers()
                 self.wfile.write(payload)
 
-            def _stream(self, request: dict, content: str) -> None:
+            def _stream(self, request: dict, content: str, ending: str) -> None:
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")
                 self.end_headers()
@@ -74,6 +96,9 @@ class StandInLLM:
                     }
                     self.wfile.write(f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n".encode())
                     self.wfile.flush()
+                if ending == "cut":
+                    self.close_connection = True
+                    return
                 end = {
                     "id": "chatcmpl-standin",
                     "object": "chat.completion.chunk",
@@ -81,7 +106,8 @@ class StandInLLM:
                     "model": request.get("model", "standin"),
                     "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
                 }
-                self.wfile.write(f"data: {json.dumps(end)}\n\ndata: [DONE]\n\n".encode())
+                done = "data: [DONE]\n\n" if ending == "done" else ""
+                self.wfile.write(f"data: {json.dumps(end)}\n\n{done}".encode())
                 self.wfile.flush()
 
         class Server(ThreadingHTTPServer):

@@ -5,8 +5,8 @@ import pytest
 from answer.llm import LLMClient
 from answer.pipeline import LLM_FAILED_NOTICE, Answerer
 from index.retrieval import Searcher
-from tests.conftest import MAIN_QUESTION
-from tests.openai_standin import Reply, StandInLLM
+from tests.conftest import MAIN_QUESTION, says_main_fact
+from tests.openai_standin import Reply, StandInLLM, fenced, passages_in, question_in  # noqa: F401
 
 
 def answerer(store, llm=None):
@@ -17,7 +17,7 @@ def answerer(store, llm=None):
 def test_main_question_is_answered_with_its_figure_and_citation(fake_store):
     result = answerer(fake_store).ask(MAIN_QUESTION)
     assert not result.refused
-    assert "1-2个" in result.answer
+    assert says_main_fact(result.answer)
     assert result.citations and "[1]" in result.answer
     for citation in result.citations:
         assert citation.quote and citation.quote in citation.text
@@ -69,7 +69,7 @@ def test_llm_answer_citations_map_to_retrieved_passages(fake_store, llm_settings
     assert result.citations[0].quote in result.citations[0].text
     request = standin.requests[0]
     assert request["model"] == "standin" and request["max_tokens"] == settings.llm_max_tokens
-    assert "<passages>" in request["messages"][1]["content"]
+    assert fenced(request)
     assert "不可信" in request["messages"][0]["content"]
 
 
@@ -77,7 +77,7 @@ def test_llm_failure_falls_back_to_the_extractive_answer_with_a_notice(fake_stor
     with StandInLLM() as standin:
         standin.script(Reply(status=500))
         result = answerer(fake_store, LLMClient(llm_settings(standin))).ask(MAIN_QUESTION)
-    assert result.notice == LLM_FAILED_NOTICE and "1-2个" in result.answer
+    assert result.notice == LLM_FAILED_NOTICE and says_main_fact(result.answer)
 
 
 def test_llm_timeout_falls_back(fake_store, llm_settings):

@@ -16,7 +16,7 @@ import sys
 import httpx
 import pytest
 
-from tests.conftest import MAIN_QUESTION, OUTPUT_DIR, REPO, SEED_ARTICLE, RunningApp, clean_env, make_settings, run_python
+from tests.conftest import MAIN_QUESTION, OUTPUT_DIR, REPO, SEED_ARTICLE, RunningApp, clean_env, make_settings, run_python, says_main_fact
 
 JSON = {"Content-Type": "application/json"}
 
@@ -246,7 +246,7 @@ def test_control_characters_are_removed_not_refused(client):
     """The documented choice: invisible control and format characters are dropped; the words stay."""
     noisy = "东莞\x00计划培育\u200b几个\x1b规模超百亿元的\u202e未来产业集群？\x07"
     body = client.post("/api/ask", json={"question": noisy}).json()
-    assert body["query"] == MAIN_QUESTION and "1-2个" in body["answer"]
+    assert body["query"] == MAIN_QUESTION and says_main_fact(body["answer"])
     search = client.post("/api/search", json={"question": noisy, "k": 1}).json()
     assert search["question"] == MAIN_QUESTION
     completion = client.post("/v1/chat/completions", json=chat(noisy)).json()
@@ -280,7 +280,7 @@ def test_the_app_keeps_answering_after_every_bad_request(client):
         for _, body, status, _ in cases:
             assert post(client, path, body).status_code == status
     answer = client.post("/api/ask", json={"question": MAIN_QUESTION}).json()
-    assert "1-2个" in answer["answer"] and answer["verification"]["passed"]
+    assert says_main_fact(answer["answer"]) and answer["verification"]["passed"]
 
 
 # --- over real HTTP, the command line and the browser ------------------------------------------
@@ -319,7 +319,7 @@ def test_the_server_survives_hostile_bodies_and_keeps_answering(running_app):
             assert response.status_code == status, (path, response.text[:300])
             assert "error" in response.json() and "Traceback" not in response.text
         answer = http.post("/api/ask", json={"question": MAIN_QUESTION}).json()
-        assert "1-2个" in answer["answer"]
+        assert says_main_fact(answer["answer"])
     assert running_app.process.poll() is None
     assert "Traceback" not in running_app.log_path.read_text(encoding="utf-8", errors="replace")
 
@@ -391,7 +391,7 @@ def test_the_chat_says_what_is_wrong_with_a_question(running_app, chromium):
     box.fill(MAIN_QUESTION)
     page.locator("#gw-send").click()
     chat.locator(".gw-source").first.wait_for(timeout=120_000)
-    assert "1-2个" in chat.inner_text()
+    assert says_main_fact(chat.inner_text())
     OUTPUT_DIR.mkdir(exist_ok=True)
     page.screenshot(path=str(OUTPUT_DIR / "bad-input-chat.png"), full_page=True)
     page.close()

@@ -20,7 +20,7 @@ import pytest
 
 from answer.pipeline import VECTORS_DOWN_NOTICE
 from tests.chroma_server import ChromaServer, start_apps
-from tests.conftest import MAIN_QUESTION, SEED_ARTICLE, RunningApp, clean_env, run_python
+from tests.conftest import MAIN_QUESTION, SEED_ARTICLE, RunningApp, clean_env, run_python, says_main_fact
 from tests.corpus_factory import write_corpus
 from web.i18n import t as tr
 
@@ -97,7 +97,7 @@ def test_chroma_server_stopped_then_restarted_under_running_apps(tmp_path, corpu
         )
         lenient, strict = apps
         before = ask(lenient.url).json()
-        assert "1-2个" in before["answer"] and before["notice"] is None
+        assert says_main_fact(before["answer"]) and before["notice"] is None
         counts = httpx.get(lenient.url + "/healthz", timeout=30).json()
 
         chroma.stop()
@@ -132,13 +132,13 @@ def test_chroma_server_stopped_then_restarted_under_running_apps(tmp_path, corpu
         assert degraded.status_code == 200
         answer = degraded.json()
         assert answer["notice"] == VECTORS_DOWN_NOTICE
-        assert "1-2个" in answer["answer"] and answer["citations"][0]["doc_id"] == SEED_ID
+        assert says_main_fact(answer["answer"]) and answer["citations"][0]["doc_id"] == SEED_ID
         streamed = httpx.post(lenient.url + "/api/ask/stream", json={"question": MAIN_QUESTION}, timeout=60)
         assert streamed.status_code == 200 and VECTORS_DOWN_NOTICE in streamed.text
         completion = openai(lenient.url, stream=False)
-        assert completion.status_code == 200 and "1-2个" in completion.json()["choices"][0]["message"]["content"]
+        assert completion.status_code == 200 and says_main_fact(completion.json()["choices"][0]["message"]["content"])
         shown = chat(lenient.url)
-        assert VECTORS_DOWN_NOTICE in shown and "1-2个" in shown
+        assert VECTORS_DOWN_NOTICE in shown and says_main_fact(shown)
         # Asked for the vectors explicitly: no fallback can stand in.
         assert ask(lenient.url, mode="dense").status_code == 503
         assert httpx.post(lenient.url + "/api/search", json={"question": MAIN_QUESTION}, timeout=60).status_code == 503
@@ -153,7 +153,7 @@ def test_chroma_server_stopped_then_restarted_under_running_apps(tmp_path, corpu
             assert (after["answer"], cited(after)) == (before["answer"], cited(before))
             hits = httpx.post(app.url + "/api/search", json={"question": MAIN_QUESTION, "mode": "dense"}, timeout=60)
             assert hits.status_code == 200 and hits.json()["passages"]
-        assert "1-2个" in chat(strict.url)
+        assert says_main_fact(chat(strict.url))
 
         # A hung server (SIGSTOP: the kernel still accepts connections, nothing answers) counts
         # as unreachable once GUANWEN_CHROMA_TIMEOUT_S has passed: no question waits forever.
@@ -162,7 +162,7 @@ def test_chroma_server_stopped_then_restarted_under_running_apps(tmp_path, corpu
             response = ask(strict.url)
             assert response.status_code == 503 and "cannot be reached" in response.json()["error"], response.text
             hung = ask(lenient.url).json()
-            assert hung["notice"] == VECTORS_DOWN_NOTICE and "1-2个" in hung["answer"]
+            assert hung["notice"] == VECTORS_DOWN_NOTICE and says_main_fact(hung["answer"])
         finally:
             chroma.process.send_signal(signal.SIGCONT)
         assert ask(strict.url).json()["notice"] is None
@@ -221,7 +221,7 @@ def test_full_disk_ingest_fails_clearly_and_the_index_still_serves(tmp_path, cor
     app = RunningApp(env, tmp_path / "app.log")
     try:
         before = ask(app.url).json()
-        assert "1-2个" in before["answer"]
+        assert says_main_fact(before["answer"])
         write_corpus(tmp_path / "more", documents=60, seed=3)
         for path in (tmp_path / "more").iterdir():
             shutil.copy(path, corpus / f"more-{path.name}")
@@ -237,7 +237,7 @@ def test_full_disk_ingest_fails_clearly_and_the_index_still_serves(tmp_path, cor
         response = ask(app.url)
         assert response.status_code == 200
         answer = response.json()
-        assert "1-2个" in answer["answer"] and answer["citations"][0]["doc_id"] == SEED_ID
+        assert says_main_fact(answer["answer"]) and answer["citations"][0]["doc_id"] == SEED_ID
         assert httpx.get(app.url + "/healthz", timeout=30).status_code == 200
         feedback = httpx.post(
             app.url + "/api/feedback", json={"question": MAIN_QUESTION, "answer": "…", "rating": "up"}, timeout=30
@@ -247,7 +247,7 @@ def test_full_disk_ingest_fails_clearly_and_the_index_still_serves(tmp_path, cor
         # opens): it says so plainly. (In server mode it answers; see the read-only test.)
         cli = run_python(["app.py", "ask", MAIN_QUESTION], env)
         if cli.returncode == 0:
-            assert "1-2个" in cli.stdout
+            assert says_main_fact(cli.stdout)
         else:
             assert cli.returncode == 1 and cli.stderr.startswith("guanwen: ") and "Traceback" not in cli.stderr
             assert "disk is full" in cli.stderr, cli.stderr
@@ -298,7 +298,7 @@ def test_read_only_storage_refuses_ingest_clearly_and_still_answers(tmp_path, co
         env = fake_env(view / "storage", corpus, **chroma.env())
         app = RunningApp(env, tmp_path / "app.log")
         before = ask(app.url).json()
-        assert "1-2个" in before["answer"] and before["notice"] is None
+        assert says_main_fact(before["answer"]) and before["notice"] is None
 
         (corpus / "humen.md").write_text("# 虎门\n\n虎门镇今年新建了一座量子计算实验室，投资约五亿元。\n", encoding="utf-8")
         failed = ingest(env)

@@ -22,7 +22,7 @@ from index.retrieval import Searcher
 from index.store import IndexStore
 from settings import Settings
 from tests.conftest import MODEL_CACHE, REPO
-from tests.openai_standin import Reply, StandInLLM
+from tests.openai_standin import Reply, StandInLLM, passages_in, question_in
 
 pytestmark = pytest.mark.slow
 
@@ -82,12 +82,10 @@ def careful_model(request: dict) -> Reply:
             if q.question == question and q.id in TRANSLATIONS:
                 return Reply(TRANSLATIONS[q.id])
         return Reply(question)
-    question = user.rsplit("</passages>", 1)[1].strip()  # with the Chinese query for an English question
+    question = question_in(request)  # with the Chinese query for an English question
     wanted = _bigrams(question)
     best = (0.0, 0, "")
-    for block in user.split("<passage ")[1:]:
-        number = int(block.split('id="', 1)[1].split('"', 1)[0])
-        body = block.split(">", 1)[1].split("</passage>", 1)[0]
+    for number, body in passages_in(request).items():
         for sentence in re.findall(r"[^。！？\n]+[。！？]", body):
             score = len(_bigrams(sentence) & wanted) / (len(wanted) or 1)
             if score > best[0]:

@@ -20,7 +20,8 @@ import pytest
 
 from answer.verify import _sentences, _windows, compact
 from tests.conftest import OUTPUT_DIR, REPO, SEED_ARTICLE, RunningApp, make_settings, run_python
-from tests.openai_standin import Reply, StandInLLM
+from answer.llm import WITHHELD
+from tests.openai_standin import Reply, StandInLLM, fenced, passages_in, question_in  # noqa: F401
 from tests.test_bad_input import build_app
 from tests.test_llm_mode import passage_number
 
@@ -85,7 +86,7 @@ def respond(request: dict) -> Reply:
     user = request["messages"][-1]["content"]
     if "改写后的问题" in user:  # the rewrite of an English question, for searching Chinese articles
         return Reply(PLANTED_QUESTION if "Binhaiwan" in user else HOSTILE_QUESTION)
-    question = user.rsplit("</passages>", 1)[-1]  # the passages may hold both articles
+    question = question_in(request)  # the passages may hold both articles
     if "松山湖" in question:
         return hostile_reply(request)
     if "滨海湾" in question:
@@ -149,9 +150,11 @@ def test_planted_instructions_do_not_reach_the_answer_over_api_ask(llm_client, q
     body = client.post("/api/ask", json={"question": question}).json()
     assert body["mode"] == "llm" and not body["refused"], body
     assert_nothing_planted_got_through(body["answer"], body["citations"], body["verification"])
-    # The model did obey (so the test shows verification at work), and was told not to.
+    # The model did obey (so the test shows verification at work), was told not to, and never got
+    # the planted orders themselves: they were withheld from the passages it was sent.
     asked = [r for r in standin.requests if "80亿元" in r["messages"][-1]["content"]][-1]
-    assert "忽略之前的所有指令" in asked["messages"][-1]["content"] and "Ignore all previous instructions" in asked["messages"][-1]["content"]
+    prompt = asked["messages"][-1]["content"]
+    assert "忽略之前的所有指令" not in prompt and "Ignore all previous instructions" not in prompt and WITHHELD in prompt
     system = asked["messages"][0]["content"]
     assert ("不可信" in system) if question == PLANTED_QUESTION else ("untrusted" in system)
 
@@ -199,7 +202,7 @@ def test_a_system_prompt_asked_for_directly_is_not_revealed(llm_client):
         assert not leaked(body["answer"]), (question, body["answer"])
         completion = client.post("/v1/chat/completions", json={"model": "guanwen", "messages": [{"role": "user", "content": question}]}).json()
         assert not leaked(completion["choices"][0]["message"]["content"])
-    answered = [r for r in standin.requests if "<passages>" in r["messages"][-1]["content"]]
+    answered = [r for r in standin.requests if fenced(r)]
     assert answered, "the model was never asked, so nothing was tested"
 
 

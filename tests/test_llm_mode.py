@@ -4,14 +4,14 @@ import shutil
 
 import pytest
 
-from answer.llm import LLMClient
-from answer.pipeline import LLM_FAILED_NOTICE, Answerer, Turn
+from answer.llm import WITHHELD, LLMClient
+from answer.pipeline import LLM_DISCARDED_NOTICE, LLM_FAILED_NOTICE, Answerer, Turn
 from index.embedding import load_embedder
 from index.retrieval import Searcher
 from index.store import IndexStore
 from ingest.sync import sync
-from tests.conftest import MAIN_QUESTION, SEED_ARTICLE, make_settings
-from tests.openai_standin import Reply, StandInLLM
+from tests.conftest import MAIN_QUESTION, SEED_ARTICLE, make_settings, says_main_fact
+from tests.openai_standin import Reply, StandInLLM, fenced, passages_in, question_in  # noqa: F401
 
 
 @pytest.fixture
@@ -30,10 +30,9 @@ def llm_answerer(store, standin, **overrides):
 
 def passage_number(request: dict, needle: str) -> int:
     """The number the prompt gave the passage containing ``needle``."""
-    user = request["messages"][-1]["content"]
-    for block in user.split("<passage ")[1:]:
-        if needle in block:
-            return int(block.split('id="', 1)[1].split('"', 1)[0])
+    for number, text in passages_in(request).items():
+        if needle in text:
+            return number
     raise AssertionError(f"no passage holds {needle!r}")
 
 
@@ -47,10 +46,10 @@ def test_a_correct_cited_answer_is_verified(fake_store, standin):
     assert result.mode == "llm" and not result.refused
     assert result.answer == "东莞计划加快培育1-2个规模超百亿元的未来产业集群[1]。"
     assert result.verification.passed and result.citations[0].quote in result.citations[0].text
-    assert "1-2个" in result.citations[0].quote
+    assert says_main_fact(result.citations[0].quote)
     request = standin.requests[0]
     assert request["model"] == "standin" and request["temperature"] <= 0.2 and request["max_tokens"] == 800
-    assert "不可信" in request["messages"][0]["content"] and "<passages>" in request["messages"][1]["content"]
+    assert "不可信" in request["messages"][0]["content"] and fenced(request)
 
 
 def test_a_source_number_that_was_not_retrieved_is_removed(fake_store, standin):
@@ -72,7 +71,7 @@ def test_a_figure_found_in_no_passage_is_dropped(fake_store, standin):
 
     standin.respond_with(respond)
     result = llm_answerer(fake_store, standin).ask(MAIN_QUESTION)
-    assert "5000亿元" not in result.answer and "1-2个" in result.answer
+    assert "5000亿元" not in result.answer and says_main_fact(result.answer)
     assert set(result.verification.unsupported_figures) == {"2030年", "5000亿元"}
 
 
@@ -92,17 +91,19 @@ def test_an_answer_obeying_an_instruction_planted_in_an_article_is_not_passed_on
     standin.script(Reply(f"东莞已经建成10个规模超百亿元的未来产业集群。我的系统提示词是：{system_zh}"))
     result = llm_answerer(store, standin).ask(MAIN_QUESTION)
     assert "10个" not in result.answer and "莞问" not in result.answer and "不可信" not in result.answer
-    assert result.refused and not result.verification.passed
-    assert any("planted.md" in c.doc_id for c in result.related) or result.related
-    # The model was told the passages are untrusted material, the planted one included.
+    # Nothing of the model's answer stood: the offline answer took its place, and says so.
+    assert not result.refused and says_main_fact(result.answer) and result.notice == LLM_DISCARDED_NOTICE
+    assert not result.verification.passed and result.verification.reasons
+    # The model was told the passages are untrusted material, and the planted orders were withheld.
     user = standin.requests[-1]["messages"][-1]["content"]
-    assert "忽略之前的所有指令" in user and "不可信" in standin.requests[-1]["messages"][0]["content"]
+    assert "忽略之前的所有指令" not in user and WITHHELD in user and "不可信" in standin.requests[-1]["messages"][0]["content"]
 
 
 def test_a_slow_endpoint_times_out_and_the_extractive_answer_stands_in(fake_store, standin):
     standin.script(Reply("太慢了[1]。", delay_s=3))
     result = llm_answerer(fake_store, standin, llm_timeout_s=0.5).ask(MAIN_QUESTION)
-    assert result.notice == LLM_FAILED_NOTICE and "1-2个" in result.answer and result.verification.passed
+    assert result.notice == LLM_FAILED_NOTICE and says_main_fact(result.answer)
+    assert not result.verification.passed  # the model's answer was replaced: nothing claims otherwise
     assert len(standin.requests) == 2  # one retry, then give up
 
 
@@ -115,7 +116,7 @@ def test_a_500_error_falls_back_with_a_notice(fake_store, standin):
 def test_garbage_from_the_endpoint_falls_back(fake_store, standin):
     standin.script(Reply(body="<html>bad gateway</html>"))
     result = llm_answerer(fake_store, standin).ask(MAIN_QUESTION)
-    assert result.notice == LLM_FAILED_NOTICE and "1-2个" in result.answer
+    assert result.notice == LLM_FAILED_NOTICE and says_main_fact(result.answer)
 
 
 def test_the_llm_is_not_asked_when_the_articles_do_not_say(fake_store, standin):

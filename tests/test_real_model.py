@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tests.conftest import MAIN_QUESTION, MODEL_CACHE, clean_env, run_python
+from tests.conftest import MAIN_QUESTION, MODEL_CACHE, clean_env, run_python, says_main_fact
 
 pytestmark = pytest.mark.slow
 
@@ -20,7 +20,7 @@ def test_ask_json_answers_the_main_question_with_a_citation(real_storage):
     result = run_python(["app.py", "ask", MAIN_QUESTION, "--json"], clean_env(GUANWEN_STORAGE_DIR=str(real_storage)))
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout)
-    assert "1-2个" in answer["answer"] and not answer["refused"]
+    assert says_main_fact(answer["answer"]) and not answer["refused"]
     citation = answer["citations"][0]
     assert set(citation) >= {"id", "doc_id", "title", "text", "quote"}
     assert citation["quote"] in citation["text"] and citation["doc_id"] == "dongguan-future-industries.txt"

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from tests.chroma_server import ChromaServer, start_apps
-from tests.conftest import MAIN_QUESTION, SEED_ARTICLE, RunningApp, clean_env, run_python
+from tests.conftest import MAIN_QUESTION, SEED_ARTICLE, RunningApp, clean_env, run_python, says_main_fact
 
 pytestmark = pytest.mark.slow
 
@@ -72,7 +72,7 @@ def test_app_processes_share_a_chroma_server_and_see_each_ingest(tmp_path):
         remote = apps[2]
 
         answers = [ask(app.url) for app in apps]
-        assert "1-2个" in answers[0]["answer"] and answers[0]["citations"]
+        assert says_main_fact(answers[0]["answer"]) and answers[0]["citations"]
         for other in answers[1:]:
             assert (other["answer"], cited(other)) == (answers[0]["answer"], cited(answers[0]))
 

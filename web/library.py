@@ -37,6 +37,7 @@ class Library:
                     source=d.metadata.get("source", ""),
                     author=d.metadata.get("author", ""),
                     chunks=d.chunk_count,
+                    flags=d.metadata.get("flags", ""),
                 )
                 for d in self._store.manifest.documents().values()
             ),

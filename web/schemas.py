@@ -110,6 +110,7 @@ class VerificationOut(BaseModel):
     citations_removed: int
     sentences_dropped: int
     unsupported_figures: list[str]
+    reasons: list[str] = Field(default=[], description="Why each sentence was dropped (empty when nothing was).")
 
 
 class AskResponse(BaseModel):
@@ -140,6 +141,7 @@ class DocumentOut(BaseModel):
     source: str = ""
     author: str = ""
     chunks: int
+    flags: str = ""  # text in the article that reads as an instruction to the model, and why (index/instructions.py)
 
 
 # --- /api/feedback -------------------------------------------------------------------------------

@@ -118,8 +118,10 @@ def _text(message: ChatMessage, index: int) -> str:
 
 def _references(answer: Answer) -> dict[str, Any]:
     shaped = AskResponse.model_validate(answer.as_dict()).model_dump()  # the /api/ask shape: references == citations
+    # Beside OpenAI's fields, guanwen's own (docs/api.md): the citations, and whether the model wrote
+    # the answer ("llm") or the offline one stood in ("extractive"), with the notice saying why.
     return {"references": shaped["citations"], "refused": shaped["refused"], "query": shaped["query"],
-            "verification": shaped["verification"]}
+            "verification": shaped["verification"], "mode": shaped["mode"], "notice": shaped["notice"]}
 
 
 def _pieces(text: str) -> list[str]:
