@@ -42,11 +42,18 @@ _ZH_FIGURE = re.compile(
 )
 _EN_NUMBER_WORDS = "|".join(sorted(_WORDS_EN, key=len, reverse=True))
 _EN_SCALED = re.compile(
-    rf"\b(?P<low>{_NUMBER}|{_EN_NUMBER_WORDS})(?:\s*(?:-|to|or|–|—)\s*(?P<high>{_NUMBER}|{_EN_NUMBER_WORDS}))?"
-    rf"\s*(?P<scale>trillion|billion|million|thousand|hundred)?\s*(?P<unit>yuan|rmb|percent|per cent|%|kilowatts?|kw|megawatts?|mw)?",
+    rf"\b(?P<low>{_NUMBER}|(?:{_EN_NUMBER_WORDS})\b)(?:\s*(?:-|to|or|–|—)\s*(?P<high>{_NUMBER}|(?:{_EN_NUMBER_WORDS})\b))?"
+    rf"(?P<scale>(?:\s*(?:trillion|billion|million|thousand|hundred)\b)*)\s*(?P<unit>yuan\b|rmb\b|percent\b|per cent\b|%|kilowatts?\b|kw\b|megawatts?\b|mw\b)?",
     re.I,
 )
-_EN_ORDINAL = re.compile(rf"\b(?:(?P<digit>\d+)(?:st|nd|rd|th)|(?P<word>{'|'.join(_ORDINALS_EN)}))\b", re.I)
+# An ordinal is a rank only where a rank is spoken of ("sixth nationally", "ranked second"), not in
+# "for the first time".
+_EN_ORDINAL = re.compile(
+    rf"\b(?:(?P<digit>\d+)(?:st|nd|rd|th)|(?P<word>{'|'.join(_ORDINALS_EN)}))\b"
+    r"(?=\s+(?:nationally|in (?:china|the country|the province|guangdong)|provincially|place|among))"
+    rf"|\brank(?:s|ed)?\s+(?:(?P<digit2>\d+)(?:st|nd|rd|th)?|(?P<word2>{'|'.join(_ORDINALS_EN)}))\b",
+    re.I,
+)
 _EN_DATE = re.compile(rf"\b(?P<month>{'|'.join(_MONTHS_EN)})\s+(?P<day>\d{{1,2}})\b", re.I)
 
 
@@ -119,7 +126,8 @@ _NUMERAL = "(?:[零〇一二两三四五六七八九十]|[百千](?=[零〇一�
 # 三到五年), or after 第 (第六). Others (一定, 统一, 三星) are words, left alone.
 _CN_FIGURE = re.compile(
     rf"(?<![\d.万亿千百])(?P<rank>第)?(?P<a>{_NUMERAL})(?:(?P<sep>到|至|—|-|~)(?P<b>{_NUMERAL}))?"
-    r"(?=[个项家名位台套座条种大部批倍成年月日号元%所次])|(?<=第)(?P<c>[零一二两三四五六七八九十百]+)"
+    r"(?=[个项家名位台套座条种大部批倍年月日号元%所次]|成(?![\u4e00-\u9fff])|成(?:以上|左右|多))"
+    r"|(?<=第)(?P<c>[零一二两三四五六七八九十百]+)"
 )
 
 
@@ -160,7 +168,8 @@ def _english(text: str) -> list[Quantity]:
         found += [Quantity(month, month, "month", m.group("month")), Quantity(day, day, "day", m.group("day"))]
         taken.append(m.span())
     for m in _EN_ORDINAL.finditer(text):
-        value = int(m.group("digit")) if m.group("digit") else _ORDINALS_EN[m.group("word").lower()]
+        digit, word = m.group("digit") or m.group("digit2"), m.group("word") or m.group("word2")
+        value = int(digit) if digit else _ORDINALS_EN[word.lower()]
         found.append(Quantity(value, value, "rank", m.group(0)))
         taken.append(m.span())
     for m in _EN_SCALED.finditer(text):
@@ -169,7 +178,9 @@ def _english(text: str) -> list[Quantity]:
         low, high = _en_value(m.group("low")), _en_value(m.group("high")) if m.group("high") else None
         if low is None or (m.group("low").lower() in ("a", "an", "one") and not (m.group("scale") or m.group("high"))):
             continue  # "a" or "one" alone is an article or a pronoun, not a figure
-        scale = _SCALES_EN.get((m.group("scale") or "").lower(), 1.0)
+        scale = 1.0
+        for word in (m.group("scale") or "").lower().split():
+            scale *= _SCALES_EN[word]  # "three hundred million": 3 x 100 x 1,000,000
         unit = (m.group("unit") or "").lower()
         kind = "money" if unit in ("yuan", "rmb") else "percent" if unit in ("percent", "per cent", "%") else \
             "power" if unit.startswith(("kilowatt", "kw", "megawatt", "mw")) else "number"

@@ -42,7 +42,15 @@ _MARKER = re.compile(r"\[(\d+)\]")
 # A sentence with the citation markers that follow it; an ASCII full stop ends one only before
 # white space, the end or a marker (so 4.1% stays whole).
 _SENTENCE = re.compile(
-    r"(?:[^。！？!?.\n]|\.(?!\s|$|\[))*(?:(?:[。！？!?]+|\.)[”’」』）)\"']*|\n|$)(?:\s*\[\d+\])*"
+    r"(?:[^。！？!?.\n]|\.(?!\s|$|\[)|(?<=\bNo)\.|(?<=\bMr)\.|(?<=\bDr)\.|(?<=\bvs)\.|(?<=\bSt)\.|(?<=\be\.g)\.|(?<=\bi\.e)\.)*"
+    r"(?:(?:[。！？!?]+|\.)[”’」』）)\"']*|\n|$)(?:\s*\[\d+\])*"
+)
+# Words that claim more than a plain fact (最大, 首个, 世界纪录, "the largest"): the cited passage must
+# say them too, or the sentence overstates it.
+_SUPERLATIVE = re.compile(
+    r"最[大强高好多早快新优先进]|世界(?:纪录|第一|领先|首)|全国(?:第一|首个|首家)|唯一|首个|首家|独一|顶尖|一流|领先"
+    r"|\b(?:largest|biggest|strongest|best|first-ever|world record|record-breaking|unique|world-class)\b",
+    re.I,
 )
 _QUOTED = re.compile(r"「([^」]{4,})」")
 # This many consecutive characters shared with a system prompt give a leak away: 12 where Chinese
@@ -77,8 +85,10 @@ class ClaimModel:
         data = models.get(embedder_id, models["default"])
         return cls(data["weights"], data["bias"], data["threshold"], data["leak_similarity"])
 
-    def supported(self, similarity: float, coverage: float) -> bool:
-        z = self.bias + self.weights["sem"] * similarity + self.weights["lex"] * coverage
+    def supported(self, similarity: float, coverage: float, english: bool) -> bool:
+        features = {"sem": similarity, "lex": coverage, "english": float(english),
+                    "english_sem": similarity * english, "english_lex": coverage * english}
+        z = self.bias + sum(self.weights.get(name, 0.0) * value for name, value in features.items())
         return 1.0 / (1.0 + np.exp(-z)) >= self.threshold
 
 
@@ -170,6 +180,14 @@ def _problem(claim: str, cited: list[Citation], prompt_windows: set[str], checke
         return f"figure {', '.join(unsupported)} is not in the cited passage"
     if checker is None or quoted:
         return None
+    passage_text = "".join(c.text for c in cited)
+    claimed = [m.group(0) for m in _SUPERLATIVE.finditer(claim)]
+    if claimed and not re.search(r"[\u4e00-\u9fff]", claim):
+        claimed = [w for w in claimed if not _SUPERLATIVE.search(passage_text)]  # English: any such word in the passage
+    elif claimed:
+        claimed = [w for w in claimed if w not in passage_text]
+    if claimed:
+        return f"says {', '.join(claimed)}, which the cited passage does not"
     entity = _entity_problem(claim, cited, figures, holding, checker)
     if entity:
         return entity
@@ -217,7 +235,8 @@ def _support_problem(claim: str, cited: list[Citation], checker: Checker) -> str
     if rules is not None and len(rules) and float(np.max(rules @ claim_vector)) >= checker.model.leak_similarity:
         return "repeats the instructions"
     similarity = max((float(np.max(v @ claim_vector)) for v in vectors if len(v)), default=0.0)
-    if not checker.model.supported(similarity, claim_coverage(claim, "".join(c.text for c in cited), checker)):
+    english = not re.search(r"[\u4e00-\u9fff]", claim)
+    if not checker.model.supported(similarity, claim_coverage(claim, "".join(c.text for c in cited), checker), english):
         return "not supported by the cited passage"
     return None
 

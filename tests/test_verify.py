@@ -110,10 +110,18 @@ def test_a_claim_the_cited_passage_does_not_support_is_dropped(checker):
     )
     result = verify(answer, passages(), checker(REJECT))
     assert result.answer == "营业收入约996亿元[1]。"  # a quote of the passage stands; the invention does not
-    assert "not supported" in " ".join(result.verification.reasons)
+    assert result.verification.sentences_dropped == 1
+    plain = Answer(answer="营业收入约996亿元[1]。东莞还计划建设量子计算中心[1]。", refused=False, citations=[citation(1, 0)])
+    assert "not supported" in " ".join(verify(plain, passages(), checker(REJECT)).verification.reasons)
     # A quote of the passage needs no support model: it is the passage.
     quoted = Answer(answer=f"{TEXT_1}[1]", refused=False, citations=[citation(1, 0)])
     assert verify(quoted, passages(), checker(REJECT)).verification.passed
+
+
+@pytest.mark.parametrize("claim", ["东莞已经建成了全国最大的量子计算中心[1]。", "Dongguan's AI revenue of about 99.6 billion yuan set a world record [1]."])
+def test_a_superlative_the_passage_does_not_say_is_dropped(checker, claim):
+    result = verify(Answer(answer=claim, refused=False, citations=[citation(1, 0)]), passages(), checker())
+    assert result.refused and result.verification.reasons[0].startswith("says ")
 
 
 def test_sentences_without_a_citation_are_dropped(checker):
