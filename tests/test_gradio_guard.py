@@ -289,3 +289,27 @@ def test_the_browser_keeps_no_run_history(open_app, chromium):
         assert page.locator("a.run-history").count() == 0
     finally:
         context.close()
+
+
+def test_gradios_own_check_of_event_paths_is_on_in_the_mounted_app(tmp_path):
+    """The second line behind the guard: Gradio skips its check of the files an event names in an
+    app it did not launch itself; app.py turns it on."""
+    from gradio import processing_utils
+    from gradio.context import LocalContext
+    from starlette.routing import Mount
+
+    import app as composition
+    from tests.conftest import make_settings
+
+    (tmp_path / "corpus").mkdir()
+    shutil.copy(SEED_ARTICLE, tmp_path / "corpus" / SEED_ARTICLE.name)
+    settings = make_settings(tmp_path, upload_dir=tmp_path / "uploads")
+    api = composition.create_app(settings)
+    blocks = next(r.app.get_blocks() for r in api.routes if isinstance(r, Mount))
+    token = LocalContext.blocks.set(blocks)
+    try:
+        for path in ("/dev/zero", str(LICENSE)):
+            with pytest.raises(processing_utils.InvalidPathError, match="not uploaded by a user"):
+                processing_utils._check_allowed(path, check_in_upload_folder=True)
+    finally:
+        LocalContext.blocks.reset(token)

@@ -11,11 +11,12 @@ DELETE authenticated by a session cookie must come from this site's own pages (w
 
 from __future__ import annotations
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from web.auth import Authenticator, Identity, identity_of
+from web.auth import SESSION_COOKIE, Authenticator, Identity, identity_of
 from web.csrf import CROSS_SITE, UNSAFE_METHODS, same_origin
 from web.errors import ApiError, error_response
 from web.pages import login_page
@@ -59,7 +60,11 @@ class AccessMiddleware:
         path, method = scope["path"], scope["method"]
         token = request.query_params.get("token") if (method, path) == ("GET", "/embed") else None
         client = scope.get("client")
-        identity = self.auth.identify(request.headers, request.cookies, client[0] if client else None, token)
+        args = (request.headers, request.cookies, client[0] if client else None, token)
+        if SESSION_COOKIE in request.cookies:  # the session is looked up in SQLite: off the event loop
+            identity = await run_in_threadpool(self.auth.identify, *args)
+        else:
+            identity = self.auth.identify(*args)
         scope.setdefault("state", {})["guanwen_identity"] = identity
         if identity and identity.via == "session" and method in UNSAFE_METHODS and not same_origin(request.headers):
             # The browser sent the session cookie with a request another site's page made.

@@ -25,6 +25,7 @@ error answers on these routes are put in guanwen's envelope (web/errors.py), wit
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any, Iterable
 
@@ -122,7 +123,7 @@ class GradioGuard:
         if identity is None:  # web/access.py lets only administrators here
             await error_response(path, 403, FORBIDDEN, code="forbidden")(scope, receive, send)
             return
-        if not self.uploads.reserve(declared):
+        if not await asyncio.to_thread(self.uploads.reserve, declared):  # it sweeps the folder: off the event loop
             await error_response(path, 507, NO_SPACE, code="upload_space_full")(scope, receive, send)
             return
         start: Message = {}
