@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import tempfile
+from pathlib import Path
 
 from settings import Settings, load_settings
 
@@ -51,12 +54,14 @@ def create_app(settings: Settings):
     from web.deps import Services
     from web.errors import EXCEPTION_HANDLERS
     from web.feedback import FeedbackStore
+    from web.gradio_guard import GradioGuard
     from web.library import Library
     from web.limits import Admission, AdmissionMiddleware, BodyLimitMiddleware, RateLimitMiddleware, TokenBuckets
     from web.origins import FrameAncestorsMiddleware, cors_options, frame_ancestors
     from web.pages import ui_css, ui_head
     from web.routers import admin, ask, documents, embed, feedback, identity, openai_api
-    from web.ui.layout import build_ui
+    from web.ui.layout import ADMIN_EVENTS, build_ui
+    from web.uploads import UploadRegistry, make_upload_folder
 
     try:
         authenticator = Authenticator.from_settings(settings)
@@ -65,42 +70,54 @@ def create_app(settings: Settings):
     answerer, store = build_answerer(settings)
     store.lexical()  # load the BM25 matrix now rather than on the first question
     embed.gradio_loader()  # read now: a missing file fails at start-up, not in a host page
+    # Gradio's temporary folder, where uploads wait: this process's own, bounded and emptied (web/uploads.py).
+    # Set before the UI is built: Gradio reads it as each component is made.
+    upload_folder = make_upload_folder(settings.upload_dir or Path(tempfile.gettempdir()))
+    os.environ["GRADIO_TEMP_DIR"] = str(upload_folder)
+    uploads = UploadRegistry(upload_folder, int(settings.upload_space_mb * 1_000_000), settings.upload_ttl_s)
+    feedback_budget = TokenBuckets(settings.feedback_kb_per_hour / 60, settings.feedback_kb_per_hour)
     services = Services(
         settings=settings,
         answerer=answerer,
-        library=Library(store, answerer.searcher),
-        feedback=FeedbackStore(settings.feedback_path),
+        library=Library(store, answerer.searcher, settings),
+        feedback=FeedbackStore(settings.feedback_path, settings.max_feedback_kb * 1024, feedback_budget),
         admin=CorpusAdmin(settings, store),  # the app's own IndexStore: answers see an upload at once
         authenticator=authenticator,
+        uploads=uploads,
     )
+    ui = build_ui(services)
+    ui.queue(default_concurrency_limit=settings.max_concurrent_answers, max_size=settings.max_queued_answers)
     admission = Admission(settings.max_concurrent_answers, settings.max_queued_answers, settings.queue_timeout_s)
-    middleware = [  # outermost first: CORS and framing, body size, who is asking, their rate, the answer slots
+    middleware = [  # outermost first: CORS and framing, body size, who is asking, their rate, Gradio's inputs, the answer slots
         Middleware(CORSMiddleware, **cors_options(settings)),
         Middleware(FrameAncestorsMiddleware, policy=frame_ancestors(settings)),
         Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_kb * 1024, upload_max_bytes=int(settings.max_upload_mb * 1_000_000)),
         Middleware(AccessMiddleware, authenticator=authenticator),
         *([Middleware(RateLimitMiddleware, buckets=TokenBuckets(settings.rate_limit_per_minute, settings.rate_limit_burst))]
           if settings.rate_limit_per_minute else []),
+        Middleware(GradioGuard, blocks=ui, uploads=uploads, admin_events=ADMIN_EVENTS),
         Middleware(AdmissionMiddleware, admission=admission),
     ]
     api = FastAPI(
         title="guanwen 莞问", version="0.1.0", description="Cited answers about Dongguan's future industries.",
-        middleware=middleware, exception_handlers=EXCEPTION_HANDLERS,
+        middleware=middleware, exception_handlers=EXCEPTION_HANDLERS, lifespan=uploads.running,
     )
     api.state.services = services
     routers = [documents.health_router, ask.router, openai_api.router, documents.router, feedback.router, admin.router,
                identity.router, embed.router]
-    if authenticator.enabled:
-        routers.append(identity.login_router)
+    routers.append(identity.login_router if authenticator.enabled else identity.no_login_router)
     for router in routers:
         api.include_router(router)
-    ui = build_ui(services)
-    ui.queue(default_concurrency_limit=settings.max_concurrent_answers, max_size=settings.max_queued_answers)
-    # Gradio refuses bigger uploads itself, in the page before sending, with a message.
+    # Gradio refuses bigger uploads itself, in the page before sending, with a message. No run
+    # history: it would keep one user's questions in the browser for the next user to see.
     max_file_size = upload_limit_bytes(settings)
-    return gr.mount_gradio_app(
-        api, ui, path="/", css=ui_css(), head=ui_head(), footer_links=["api"], max_file_size=max_file_size
+    app = gr.mount_gradio_app(
+        api, ui, path="/", css=ui_css(), head=ui_head(), footer_links=["api"], max_file_size=max_file_size, run_history=False
     )
+    # Gradio checks the paths an event names (only its own uploads) only in an app it launched
+    # itself; a mounted one skips the check. Turned on as a second line behind web/gradio_guard.py.
+    ui.has_launched = True
+    return app
 
 
 def serve(settings: Settings) -> None:

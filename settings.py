@@ -37,6 +37,22 @@ class Settings(BaseSettings):
         Path("storage"), description="All index state (Chroma, lexical index, manifest) lives here."
     )
     max_file_mb: float = Field(20.0, gt=0, description="Files larger than this are skipped at ingest.")
+    max_expanded_mb: float = Field(
+        50.0,
+        gt=0,
+        description=(
+            "Most a file may expand to while it is read (a .docx's unzipped parts, a PDF's decoded page "
+            "content, an HTML page): larger ones are skipped with a reason, so memory stays bounded."
+        ),
+    )
+    max_passages_per_file: int = Field(
+        2000,
+        ge=1,
+        description=(
+            "Most passages one file may become (its text over GUANWEN_CHUNK_CHARS characters a passage); "
+            "longer files are skipped with a reason."
+        ),
+    )
 
     # Serving
     host: str = Field("127.0.0.1", description="Address the web server binds to.")
@@ -58,13 +74,37 @@ class Settings(BaseSettings):
         120, ge=0, description="API and UI requests per minute per client (user, token or address); 0 turns the limit off."
     )
     rate_limit_burst: int = Field(60, ge=1, description="Requests a client may make at once before the per-minute rate applies.")
+    max_feedback_kb: int = Field(64, ge=1, description="Largest piece of feedback stored (KiB, as stored); larger ones get 413.")
+    feedback_kb_per_hour: int = Field(
+        1024, ge=1, description="Feedback one client (user, token and address, or address) may store per hour (KiB); beyond it, 429."
+    )
+    upload_dir: Path | None = Field(
+        None,
+        description=(
+            "Where files uploaded through the Documents tab wait until they are saved in the corpus "
+            "(Gradio's temporary folder, emptied at start); default STORAGE_DIR/uploads."
+        ),
+    )
+    upload_space_mb: float = Field(
+        300.0, gt=0, description="Most the waiting uploads may hold together (MB); further uploads get 507 until they are used or expire."
+    )
+    upload_ttl_s: float = Field(
+        900.0, gt=0, description="An uploaded file not used by an upload within this many seconds is deleted."
+    )
 
     # Auth (docs/security.md)
     auth_file: Path | None = Field(
         None, description="Credentials file (users, hashed passwords, tokens; `python -m web.auth`). Unset: auth is off."
     )
     session_hours: float = Field(12.0, gt=0, description="How long a login lasts.")
-    login_max_failures: int = Field(5, ge=1, description="Failed logins for one user or address within the window before a lockout.")
+    login_max_failures: int = Field(
+        5,
+        ge=1,
+        description=(
+            "Failed logins for one user from one address within the window before that pair is locked out "
+            "(an address trying many names: four times as many; one name from many addresses: twenty times)."
+        ),
+    )
     login_window_s: float = Field(900.0, gt=0, description="The window in which failed logins are counted.")
     login_lockout_s: float = Field(300.0, gt=0, description="How long a locked-out user or address must wait.")
     allowed_origins: str = Field(
@@ -194,7 +234,7 @@ class Settings(BaseSettings):
         description="Any OpenAI-compatible endpoint (OpenAI, DeepSeek, Qwen, Ollama, vLLM).",
     )
 
-    @field_validator("chroma_host", "openai_api_key", "openai_base_url", "auth_file", mode="before")
+    @field_validator("chroma_host", "openai_api_key", "openai_base_url", "auth_file", "upload_dir", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -226,6 +266,14 @@ class Settings(BaseSettings):
     @property
     def feedback_path(self) -> Path:
         return self.storage_dir / "feedback.jsonl"
+
+    @property
+    def sessions_path(self) -> Path:
+        return self.storage_dir / "sessions.sqlite3"
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.upload_dir or self.storage_dir / "uploads"
 
     @property
     def llm_enabled(self) -> bool:

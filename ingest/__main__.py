@@ -12,6 +12,7 @@ from pathlib import Path
 from index.embedding import EmbeddingModelError, load_embedder
 from index.store import IndexStore
 from index.vector_store import VectorStoreError
+from ingest import freshness
 from ingest.sync import IngestError, sync
 from settings import load_settings
 
@@ -62,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
                 raise IngestError(f"corpus folder not found: {root}")
         store = IndexStore(settings, load_embedder(settings), rebuild_on_model_change=True)
         summary = sync(settings, store, roots, progress=not args.json)
+        freshness.record(settings, roots, summary)  # for /healthz: what this ingest could not index
     except (IngestError, VectorStoreError, EmbeddingModelError) as error:
         print(f"ingest: {error}{_disk_hint(settings.storage_dir)}", file=sys.stderr)
         return 1

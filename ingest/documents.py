@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest import readers
-from ingest.readers import ReaderError
+from ingest.readers import DEFAULT_LIMITS, ReaderError, ReadLimits
 
 SUPPORTED_SUFFIXES = readers.SUPPORTED_SUFFIXES  # .txt .md .html .htm .pdf .docx
 
@@ -121,9 +121,10 @@ def decode_text(raw: bytes) -> str:
         raise DocumentError(str(error)) from None
 
 
-def read_document(path: Path, doc_id: str, raw: bytes | None = None) -> ParsedDocument:
-    """Read ``path`` (or its bytes, already read) with the reader for its suffix and clean it;
-    any failure is a DocumentError."""
+def read_document(path: Path, doc_id: str, raw: bytes | None = None, limits: ReadLimits = DEFAULT_LIMITS) -> ParsedDocument:
+    """Read ``path`` (or its bytes, already read) with the reader for its suffix and clean it,
+    within ``limits`` (how far the file may expand, how many passages it may make); any failure
+    is a DocumentError."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise DocumentError(f"unsupported file type {path.suffix or '(none)'}")
@@ -135,7 +136,7 @@ def read_document(path: Path, doc_id: str, raw: bytes | None = None) -> ParsedDo
     if not raw.strip():
         raise DocumentError("empty file: no text")
     try:
-        article = readers.read(suffix, raw)
+        article = readers.read(suffix, raw, limits)
     except ReaderError as error:
         raise DocumentError(str(error)) from None
     except Exception as error:  # a parser failing in a way its reader did not foresee

@@ -26,6 +26,7 @@ from ingest import dedup
 from ingest.chunking import Chunk, chunk_document
 from ingest.dedup import NearDuplicates
 from ingest.documents import SUPPORTED_SUFFIXES, DocumentError, ParsedDocument, read_document
+from ingest.readers import ReadLimits
 from settings import Settings
 
 
@@ -169,7 +170,7 @@ def _sync_locked(settings: Settings, store: IndexStore, roots: list[Path], progr
             unchanged.add(doc_id)
             continue
         try:
-            document = read_document(path, doc_id, raw)
+            document = read_document(path, doc_id, raw, ReadLimits.from_settings(settings))
         except DocumentError as error:
             summary.skipped.append(Skipped(str(path), str(error)))
             continue

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -151,6 +152,15 @@ def server(real_storage):
     app = RunningApp(clean_env(GUANWEN_STORAGE_DIR=str(real_storage)), real_storage.parent / "server.log")
     yield app.url
     app.stop()
+
+
+def log_in(client, name: str, password: str, next_path: str = "/"):
+    """Log an ``httpx.Client`` in as a browser does: the login form first (its anti-forgery token
+    and cookie, web/csrf.py), then the form posted back. Returns the POST's response."""
+    form = client.get("/login", params={"next": next_path}, headers={"Accept": "text/html"})
+    token = re.search(r'name="csrf" value="([^"]+)"', form.text)
+    data = {"username": name, "password": password, "next": next_path}
+    return client.post("/login", data={**data, "csrf": token.group(1)} if token else data)
 
 
 CHROMIUM_PATH = "/usr/bin/chromium"

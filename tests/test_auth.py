@@ -1,5 +1,6 @@
-"""Auth (web/auth.py, web/access.py): hashing, sessions, lockout and roles in process; then a real
-app with a credentials file over HTTP (401s, logins, tokens, per-user feedback) and in Chromium."""
+"""Auth (web/auth.py, web/access.py, web/sessions.py, web/csrf.py): hashing, sessions, lockout and
+roles in process; then a real app with a credentials file over HTTP (401s, logins, forged logins,
+logouts that end sessions, tokens, per-user feedback) and in Chromium."""
 
 import json
 import subprocess
@@ -9,10 +10,12 @@ from contextlib import contextmanager
 import httpx
 import pytest
 
-from tests.conftest import MAIN_QUESTION, OUTPUT_DIR, REPO, SEED_ARTICLE, RunningApp, clean_env, run_python, says_main_fact
+from tests.conftest import MAIN_QUESTION, OUTPUT_DIR, REPO, SEED_ARTICLE, HostSite, RunningApp, clean_env, log_in, run_python, says_main_fact
 from web.access import allowed
-from web.auth import Identity, LoginThrottle, main as auth_cli
-from web.credentials import AuthConfigError, Credentials, SessionSigner, hash_password, token_digest, verify_password
+from web.auth import Authenticator, Identity, LoginThrottle, main as auth_cli
+from web.credentials import AuthConfigError, Credentials, hash_password, token_digest, verify_password
+from web.csrf import same_origin
+from web.sessions import SessionStore
 
 # --- in process ---------------------------------------------------------------------------------
 
@@ -26,16 +29,48 @@ def test_passwords_are_salted_scrypt_hashes_that_verify():
     assert not verify_password("x", "scrypt$garbage") and not verify_password("x", "plain-text-password")
 
 
-def test_session_cookies_cannot_be_forged_or_outlive_their_expiry():
-    signer = SessionSigner(b"k" * 32, lifetime_s=60)
-    cookie = signer.issue("wang", now=1000)
-    assert signer.name(cookie, now=1030) == "wang"
-    assert signer.name(cookie, now=1061) is None  # expired
-    name, expiry, signature = cookie.split(".")
-    forged = f"{SessionSigner(b'x' * 32, 60).issue('admin', now=1000).split('.')[0]}.{expiry}.{signature}"
-    assert signer.name(forged, now=1030) is None
-    assert SessionSigner(b"other" * 8, 60).name(cookie, now=1030) is None
-    assert signer.name("not-a-cookie") is None and signer.name("a.b.c.d") is None
+def test_session_cookies_cannot_be_forged_or_outlive_their_expiry(tmp_path):
+    store = SessionStore(tmp_path / "sessions.sqlite3", lifetime_s=60)
+    cookie = store.open("wang", "scrypt$hash-1", now=1000)
+    assert len(cookie) >= 43  # 256 random bits: nothing to forge, only to guess
+    assert store.find(cookie, now=1030).name == "wang"
+    assert store.find(cookie, now=1061) is None  # expired
+    assert store.find(cookie[:-1] + ("A" if cookie[-1] != "A" else "B"), now=1030) is None
+    assert store.find("", now=1030) is None and store.find("x" * 10_000, now=1030) is None
+    assert cookie not in (tmp_path / "sessions.sqlite3").read_bytes().decode("latin-1")  # only its hash is kept
+
+
+def test_sessions_end_at_logout_at_a_password_change_and_when_the_user_goes(tmp_path):
+    """Revocable sessions: logout deletes the session on the server, a new password or a removed
+    user makes old cookies worthless — also for a server restarted with the edited file."""
+    auth_file = tmp_path / "auth.json"
+    auth_file.write_text(json.dumps({"users": [{"name": "li", "password": hash_password("old-password"), "role": "user"}]}))
+    settings = __import__("tests.conftest", fromlist=["make_settings"]).make_settings(tmp_path, auth_file=auth_file)
+    auth = Authenticator.from_settings(settings)
+    identify = lambda cookie, a=None: (a or auth).identify({}, {"guanwen_session": cookie}, "10.0.0.1")
+    first, second = auth.login("li", "old-password"), auth.login("li", "old-password")
+    assert auth.login("li", "wrong") is None
+    assert identify(first).name == "li" and identify(first).session != identify(second).session
+    auth.logout(first)
+    assert identify(first) is None and identify(second).name == "li"  # one session ended, not the other
+    # The password is changed by hand in the file and the server restarted: the old session is over.
+    auth_file.write_text(json.dumps({"users": [{"name": "li", "password": hash_password("new-password"), "role": "user"}]}))
+    restarted = Authenticator.from_settings(settings)
+    assert identify(second, restarted) is None
+    assert identify(restarted.login("li", "new-password"), restarted).name == "li"
+    # The command line ends a user's sessions itself when it changes the password or removes them.
+    cookie = restarted.login("li", "new-password")
+    assert restarted.sessions.revoke_user("li") >= 1 and identify(cookie, restarted) is None
+
+
+def test_a_cross_site_request_is_told_apart_from_a_same_site_one():
+    assert same_origin({"host": "gw.example:7860", "origin": "http://gw.example:7860"})
+    assert same_origin({"host": "gw.example:7860"})  # curl and scripts send no Origin
+    assert same_origin({"host": "gw.example", "referer": "https://gw.example/login?next=/"})
+    assert not same_origin({"host": "gw.example:7860", "origin": "http://evil.example"})
+    assert not same_origin({"host": "gw.example:7860", "origin": "null"})  # a sandboxed frame, a file
+    assert not same_origin({"host": "gw.example", "referer": "https://evil.example/page"})
+    assert not same_origin({"host": "gw.example", "origin": "http://gw.example.evil.example"})
 
 
 def test_failed_logins_lock_the_user_and_then_the_address():
@@ -47,11 +82,20 @@ def test_failed_logins_lock_the_user_and_then_the_address():
     throttle.failed(keys, now=3)
     assert throttle.retry_after(keys, now=4) == pytest.approx(119)
     assert throttle.retry_after(throttle.keys("li", "10.0.0.2"), now=4) <= 0  # others are not affected
+    # Someone else guessing wang's password does not lock wang out where wang logs in from.
+    assert throttle.retry_after(throttle.keys("wang", "10.0.0.7"), now=4) <= 0
     assert throttle.retry_after(keys, now=124) <= 0  # the lockout ends
     # Failures spread over many names from one address lock the address at 4x the user limit.
     for t in range(12):
         throttle.failed(throttle.keys(f"guess{t}", "10.0.0.9"), now=200 + t)
     assert throttle.retry_after(throttle.keys("anyone", "10.0.0.9"), now=213) > 0
+    # A name guessed at from many addresses is locked only after twenty times the limit.
+    spread = LoginThrottle(max_failures=3, window_s=600, lockout_s=120)
+    for t in range(59):
+        spread.failed(spread.keys("wang", f"10.1.0.{t}"), now=t)
+    assert spread.retry_after(spread.keys("wang", "10.2.0.1"), now=60) <= 0
+    spread.failed(spread.keys("wang", "10.1.1.1"), now=60)
+    assert spread.retry_after(spread.keys("wang", "10.2.0.1"), now=61) > 0
     # Old failures leave the window.
     fresh = LoginThrottle(max_failures=3, window_s=10, lockout_s=120)
     for t in (0, 20, 40):
@@ -113,7 +157,7 @@ def test_the_cli_writes_hashes_never_secrets(tmp_path, monkeypatch, capsys):
 
 # --- a real app with auth on --------------------------------------------------------------------
 
-PASSWORDS = {"wang": "wang-password-1", "li": "li-password-22", "zhao": "zhao-password-333"}
+PASSWORDS = {"wang": "wang-password-1", "li": "li-password-22", "zhao": "zhao-password-333", "qian": "qian-password-4444"}
 
 
 def _add_user(path, name, role):
@@ -139,6 +183,7 @@ def auth_app(tmp_path_factory):
     _add_user(credentials, "wang", "admin")
     _add_user(credentials, "li", "user")
     _add_user(credentials, "zhao", "user")  # the one the lockout test locks out
+    _add_user(credentials, "qian", "user")  # the one whose password is changed
     tokens = {role: _add_token(credentials, f"{role}-token", role) for role in ("user", "widget")}
     env = clean_env(
         GUANWEN_STORAGE_DIR=str(folder / "storage"),
@@ -154,11 +199,16 @@ def auth_app(tmp_path_factory):
 
 
 @contextmanager
-def login(url: str, name: str):
-    with httpx.Client(base_url=url, timeout=60) as client:
-        response = client.post("/login", data={"username": name, "password": PASSWORDS[name], "next": "/"})
+def login(url: str, name: str, **client_options):
+    with httpx.Client(base_url=url, timeout=60, **client_options) as client:
+        response = log_in(client, name, PASSWORDS[name])
         assert response.status_code == 303 and response.headers["location"] == "/", response.text
         yield client
+
+
+def from_address(address: str) -> dict:
+    """httpx options for a client connecting from another loopback address (127.0.0.2 …)."""
+    return {"transport": httpx.HTTPTransport(local_address=address)}
 
 
 PROTECTED = [
@@ -202,6 +252,11 @@ def test_every_protected_page_and_endpoint_needs_credentials(auth_app):
     assert health.status_code == 200 and health.json()["status"] == "ok"
 
 
+def _attempt(url: str, name: str, password: str, **client_options) -> httpx.Response:
+    with httpx.Client(base_url=url, timeout=30, **client_options) as client:
+        return log_in(client, name, password)
+
+
 @pytest.mark.slow
 def test_login_gives_a_session_and_wrong_passwords_are_locked_out(auth_app):
     url, _, _ = auth_app
@@ -212,19 +267,117 @@ def test_login_gives_a_session_and_wrong_passwords_are_locked_out(auth_app):
         assert li.get("/", headers={"Accept": "text/html"}).status_code == 200
         assert li.post("/api/ask", json={"question": MAIN_QUESTION}).json()["citations"]
         # A redirect target on another site is never followed after login.
-        evil = li.post("/login", data={"username": "li", "password": PASSWORDS["li"], "next": "//evil.example/x"})
+        evil = log_in(li, "li", PASSWORDS["li"], next_path="//evil.example/x")
         assert evil.status_code == 303 and evil.headers["location"] == "/"
         assert li.post("/logout").status_code == 303
         assert li.get("/api/me").status_code == 401  # the cookie is gone
-    wrong = httpx.post(url + "/login", data={"username": "zhao", "password": "nope"}, timeout=30)
+    wrong = _attempt(url, "zhao", "nope")
     assert wrong.status_code == 401 and "Wrong username or password" in wrong.text
-    unknown = httpx.post(url + "/login", data={"username": "nobody", "password": "nope"}, timeout=30)
-    assert unknown.status_code == 401 and unknown.text == wrong.text  # no hint that the name exists
+    unknown = _attempt(url, "nobody", "nope")
+    assert unknown.status_code == 401 and unknown.text.replace(*_tokens(unknown.text, wrong.text)) == wrong.text  # no hint that the name exists
     for _ in range(2):
-        httpx.post(url + "/login", data={"username": "zhao", "password": "nope"}, timeout=30)
-    locked = httpx.post(url + "/login", data={"username": "zhao", "password": PASSWORDS["zhao"]}, timeout=30)
+        _attempt(url, "zhao", "nope")
+    locked = _attempt(url, "zhao", PASSWORDS["zhao"])
     assert locked.status_code == 429 and int(locked.headers["retry-after"]) > 0  # even the right password waits
     assert "Too many failed logins" in locked.text
+    # Whoever guessed, from their address, locked only themselves out: zhao logs in from elsewhere.
+    elsewhere = _attempt(url, "zhao", PASSWORDS["zhao"], **from_address("127.0.0.2"))
+    assert elsewhere.status_code == 303, elsewhere.text
+
+
+def _tokens(first: str, second: str) -> tuple[str, str]:
+    """The anti-forgery tokens of two login pages (fresh for each page, so never the same)."""
+    import re
+
+    pattern = r'name="csrf" value="([^"]+)"'
+    return re.search(pattern, first).group(1), re.search(pattern, second).group(1)
+
+
+@pytest.mark.slow
+def test_logout_ends_the_session_on_the_server(auth_app):
+    """A copy of the cookie (a shared computer, a stolen cookie) is worthless once its owner logs out."""
+    url, _, _ = auth_app
+    with login(url, "li") as li:
+        copied = li.cookies["guanwen_session"]
+        other = httpx.Client(base_url=url, timeout=30, cookies={"guanwen_session": copied})
+        assert other.get("/api/me").json()["name"] == "li"
+        assert li.post("/logout").status_code == 303
+        assert other.get("/api/me").status_code == 401
+        assert other.post("/api/feedback", json={"question": "q", "answer": "a", "rating": "up"}).status_code == 401
+        other.close()
+
+
+@pytest.mark.slow
+def test_a_password_change_ends_the_users_sessions(auth_app):
+    url, _, folder = auth_app
+    with login(url, "qian") as qian:
+        assert qian.get("/api/me").json()["name"] == "qian"
+        changed = subprocess.run(
+            [sys.executable, "-m", "web.auth", "--file", str(folder / "auth.json"), "add-user", "qian", "--password-stdin"],
+            input="a-new-password-4\n", cwd=REPO, capture_output=True, text=True, check=True,
+            env=clean_env(GUANWEN_STORAGE_DIR=str(folder / "storage")),
+        )
+        assert "sessions ended" in changed.stdout, changed.stdout
+        assert qian.get("/api/me").status_code == 401  # without waiting for a restart
+
+
+@pytest.mark.slow
+def test_a_login_form_posted_from_another_site_is_refused(auth_app):
+    url, _, _ = auth_app
+    own = url.removeprefix("http://")
+    # No token: a form another site built.
+    bare = httpx.post(url + "/login", data={"username": "li", "password": PASSWORDS["li"]}, timeout=30)
+    assert bare.status_code == 403 and "guanwen_session" not in bare.headers.get("set-cookie", "")
+    with httpx.Client(base_url=url, timeout=30) as client:
+
+        def form() -> dict:  # a fresh login page: its token, and its cookie in the client (each refusal renews both)
+            token = client.get("/login").text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+            return {"username": "wang", "password": PASSWORDS["wang"], "csrf": token}
+
+        # A token, but the browser says the form was on another site's page.
+        for origin in ("http://evil.example", "null"):
+            forged = client.post("/login", data=form(), headers={"Origin": origin})
+            assert forged.status_code == 403 and "guanwen_session" not in forged.headers.get("set-cookie", "")
+        assert client.post("/login", data=form(), headers={"Referer": "http://evil.example/page"}).status_code == 403
+        # The cookie without the field, or the field without the cookie, is no better.
+        data = form()
+        assert client.post("/login", data={**data, "csrf": "x" + data["csrf"]}).status_code == 403
+        assert httpx.post(url + "/login", data=form(), timeout=30).status_code == 403
+        assert client.post("/login", data=form(), headers={"Origin": f"http://{own}"}).status_code == 303
+        # Logging out needs this site too: another site's page cannot log the visitor out.
+        assert client.post("/logout", headers={"Origin": "http://evil.example"}).status_code == 403
+        assert client.get("/api/me").json()["name"] == "wang"
+        # Nor can it make the browser post anything else with the session cookie.
+        feedback = {"question": MAIN_QUESTION, "answer": "a", "rating": "down"}
+        assert client.post("/api/feedback", json=feedback, headers={"Origin": "http://evil.example"}).status_code == 403
+        assert client.post("/api/feedback", json=feedback, headers={"Origin": f"http://{own}"}).status_code == 201
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_another_sites_page_cannot_log_a_visitor_in_as_someone_else(auth_app, chromium):
+    """Login CSRF, as a browser does it: a page elsewhere auto-submits a form with the attacker's
+    name and password; the visitor must not end up logged in (as the attacker)."""
+    url, _, _ = auth_app
+    form = (
+        "<form id='f' method='post' action='{app}/login'><input name='username' value='li'>"
+        f"<input name='password' value='{PASSWORDS['li']}'><input name='next' value='/api/me'></form>"
+        "<script>document.getElementById('f').submit()</script>"
+    )
+    site = HostSite(lambda app_url: form.format(app=app_url))
+    site.app_url = url
+    context = chromium.new_context()
+    try:
+        page = context.new_page()
+        # The visitor opened guanwen's login page before (so its anti-forgery cookie is in the browser).
+        page.goto(url + "/login", wait_until="load")
+        with page.expect_navigation(url=f"{url}/login*", timeout=30_000):
+            page.goto(site.url, wait_until="load")
+        assert "guanwen_session" not in {c["name"] for c in context.cookies()}
+        assert httpx.get(url + "/api/me", cookies={c["name"]: c["value"] for c in context.cookies()}, timeout=30).status_code == 401
+    finally:
+        context.close()
+        site.stop()
 
 
 @pytest.mark.slow

@@ -42,8 +42,9 @@ def embed_setup(tmp_path_factory):
 def test_frame_ancestors_names_self_and_the_allowed_origins(embed_setup):
     url, allowed, _ = embed_setup
     for path in ("/embed", "/", "/api/documents"):
-        policy = httpx.get(url + path, timeout=60).headers["content-security-policy"]
-        assert policy == f"frame-ancestors 'self' {allowed.url}"
+        headers = httpx.get(url + path, timeout=60).headers
+        assert headers["content-security-policy"] == f"frame-ancestors 'self' {allowed.url}"
+        assert "x-frame-options" not in headers  # it cannot name the allowed site; old browsers would refuse it
 
 
 def test_cors_allows_only_the_configured_origin(embed_setup):
@@ -72,6 +73,9 @@ def test_default_is_same_origin_only(server):
     response = httpx.post(server + "/api/ask", json={"question": MAIN_QUESTION}, headers={"Origin": "http://127.0.0.1:9"}, timeout=120)
     assert response.status_code == 200 and "access-control-allow-origin" not in response.headers
     assert httpx.get(server + "/embed", timeout=30).headers["content-security-policy"] == "frame-ancestors 'self'"
+    # Beside it, for browsers that predate frame-ancestors: the same rule in X-Frame-Options.
+    for path in ("/embed", "/", "/api/documents", "/login", "/healthz"):
+        assert httpx.get(server + path, timeout=30).headers["x-frame-options"] == "SAMEORIGIN", path
 
 
 # --- in the browser -----------------------------------------------------------------------------

@@ -268,6 +268,47 @@ def test_full_disk_ingest_fails_clearly_and_the_index_still_serves(tmp_path, cor
         app.stop()
 
 
+def test_feedback_on_a_full_disk_is_stored_whole_or_refused_and_stays_readable(tmp_path, corpus, small_disk):
+    """With 300 KB left, posts used to get 201 while the file ended in half a record (os.write's
+    short count unchecked), after which reading feedback failed for good (UnicodeDecodeError) and
+    the next record was glued onto the torn one."""
+    storage = small_disk / "storage"
+    env = fake_env(storage, corpus, GUANWEN_FEEDBACK_KB_PER_HOUR="1000000", GUANWEN_RATE_LIMIT_PER_MINUTE="0")
+    assert ingest(env).returncode == 0
+    app = RunningApp(env, tmp_path / "app.log")
+    try:
+        fill(small_disk, leave_bytes=300 * 1024)
+        stored, refused = [], None
+        for number in range(400):  # about 2 KB each: the disk is full long before the end
+            body = {"question": MAIN_QUESTION, "answer": "…", "rating": "down", "comment": f"第{number}条。" + "东" * 600}
+            response = httpx.post(app.url + "/api/feedback", json=body, timeout=30)
+            if response.status_code != 201:
+                refused = response
+                break
+            stored.append(response.json()["feedback_id"])
+        assert refused is not None and len(stored) > 10, len(stored)
+        assert refused.status_code == 503 and "cannot write its storage" in refused.json()["error"]
+        # Whole records, exactly the ones the clients were told were stored.
+        raw = (storage / "feedback.jsonl").read_bytes()
+        assert raw.endswith(b"\n")
+        assert [json.loads(line.decode("utf-8"))["feedback_id"] for line in raw.splitlines()] == stored
+        # /healthz says what an operator must fix, in words that name no server path.
+        health = httpx.get(app.url + "/healthz", timeout=30)
+        assert health.status_code == 200 and health.json()["status"] == "degraded"
+        assert any("is full" in p for p in health.json()["problems"]) and str(small_disk) not in health.text
+
+        for filler in small_disk.glob("filler-*"):
+            filler.unlink()
+        assert [r["id"] for r in map(json.loads, export(app.url).splitlines())] == [f"fb-{i}" for i in stored]
+        assert len(httpx.get(app.url + "/api/feedback", timeout=30).json()) == len(stored)
+        after = httpx.post(app.url + "/api/feedback", json={"question": MAIN_QUESTION, "answer": "…", "rating": "up"}, timeout=30)
+        assert after.status_code == 201
+        assert len(export(app.url).splitlines()) == len(stored) + 1
+        assert httpx.get(app.url + "/healthz", timeout=30).json()["status"] == "ok"
+    finally:
+        app.stop()
+
+
 # --- storage on a read-only disk -----------------------------------------------------------------
 
 

@@ -551,7 +551,7 @@ def test_permission_denied_is_a_reason_not_a_traceback(fake_settings, monkeypatc
 
 
 def test_an_unexpected_reader_failure_becomes_a_skip_reason(fake_settings, monkeypatch):
-    def explode(raw: bytes):
+    def explode(raw: bytes, limits=None):
         raise RecursionError("maximum recursion depth exceeded")
 
     monkeypatch.setitem(readers.READERS, ".html", explode)
@@ -565,7 +565,7 @@ def test_an_unexpected_reader_failure_becomes_a_skip_reason(fake_settings, monke
 def test_sync_never_lets_a_reading_error_escape(fake_settings, monkeypatch):
     import ingest.sync
 
-    def broken(path, doc_id, raw=None):
+    def broken(path, doc_id, raw=None, limits=None):
         raise RuntimeError("boom")
 
     monkeypatch.setattr(ingest.sync, "read_document", broken)

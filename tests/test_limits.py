@@ -50,6 +50,7 @@ def limited_app(tmp_path_factory):
             GUANWEN_RATE_LIMIT_PER_MINUTE="6",
             GUANWEN_RATE_LIMIT_BURST="4",
             GUANWEN_MAX_BODY_KB="8",
+            GUANWEN_MAX_PASSAGES_PER_FILE="10000",  # the 2 MB upload below is one long article
         )
         assert run_python(["-m", "ingest", "--json"], env).returncode == 0
         app = RunningApp(env, folder / "app.log")

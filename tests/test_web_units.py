@@ -53,6 +53,58 @@ def test_a_torn_last_line_is_skipped(tmp_path):
     assert [r["question"] for r in store.records()] == ["q？"]
 
 
+def test_a_record_after_a_torn_line_is_whole_and_a_torn_character_breaks_nothing(tmp_path):
+    """A crash mid-write leaves part of a line, cut inside a UTF-8 character: reading must not
+    fail (it did: UnicodeDecodeError for good), and the next record must not be glued onto it."""
+    path = tmp_path / "feedback.jsonl"
+    store = FeedbackStore(path)
+    store.add(FeedbackRequest(question="第一？", answer="a", rating="up"))
+    with open(path, "ab") as f:
+        f.write('{"feedback_id": "torn", "question": "东莞'.encode("utf-8")[:-1])  # half of 莞
+    store.add(FeedbackRequest(question="第二？", answer="a", rating="down"))
+    assert [r["question"] for r in store.records()] == ["第一？", "第二？"]
+    assert path.read_bytes().endswith("\n".encode()) and path.read_bytes().count(b"\n") == 3
+
+
+def test_feedback_has_a_size_cap_per_record_and_per_client(tmp_path):
+    from web.feedback import FeedbackRefused
+    from web.limits import TokenBuckets
+
+    store = FeedbackStore(tmp_path / "feedback.jsonl", max_record_bytes=8 * 1024, budget=TokenBuckets(per_minute=20 / 60, burst=20))
+    with pytest.raises(FeedbackRefused) as big:
+        store.add(FeedbackRequest(question="q？", answer="东" * 3000, rating="up"), "li")
+    assert big.value.status == 413 and "larger than 8 KiB" in big.value.message
+    for _ in range(3):  # about 6 KiB each: three fit in 20 KiB an hour, the fourth does not
+        store.add(FeedbackRequest(question="q？", answer="东" * 2000, rating="up"), "li", client="token:portal@10.0.0.1")
+    with pytest.raises(FeedbackRefused) as flood:
+        store.add(FeedbackRequest(question="q？", answer="东" * 2000, rating="up"), "li", client="token:portal@10.0.0.1")
+    assert flood.value.status == 429 and flood.value.retry_after >= 1
+    store.add(FeedbackRequest(question="q？", answer="东" * 2000, rating="up"), "li", client="token:portal@10.0.0.2")  # another visitor
+    assert len(store.records()) == 4 and not (tmp_path / "feedback.jsonl.tmp").exists()
+
+
+def test_health_warns_of_corpus_files_the_index_lacks(fake_settings, fake_store, monkeypatch):
+    """/healthz said ok with 30 files unindexed after an ingest was killed."""
+    from index.retrieval import Searcher
+    from ingest import freshness
+    from ingest.sync import sync
+    from web import library as library_module
+    from web.library import Library
+
+    monkeypatch.setattr(library_module, "FRESHNESS_TTL_S", 0)  # look again at every call
+    library = Library(fake_store, Searcher.from_settings(fake_store, fake_settings), fake_settings)
+    assert library.warnings() == []
+    for number in range(30):  # what a killed ingest leaves: files in the folder, not in the index
+        (fake_settings.corpus_dir / f"new-{number}.txt").write_text(f"东莞第{number}个新项目今年开工，投资{number}亿元。", encoding="utf-8")
+    (fake_settings.corpus_dir / "broken.pdf").write_bytes(b"%PDF-1.4 but nothing more")
+    assert library.warnings() == ["31 file(s) in the corpus folder are not indexed: run python -m ingest"]
+    summary = sync(fake_settings, fake_store, [fake_settings.corpus_dir])
+    freshness.record(fake_settings, [fake_settings.corpus_dir], summary)
+    assert library.warnings() == []  # the unreadable PDF was looked at and reported by that ingest
+    (fake_settings.corpus_dir / "broken.pdf").write_bytes(b"%PDF-1.4 changed since, still broken")
+    assert library.warnings() == ["1 file(s) in the corpus folder are not indexed: run python -m ingest"]
+
+
 def test_export_row_has_the_golden_set_fields(tmp_path):
     store = FeedbackStore(tmp_path / "feedback.jsonl")
     record = store.add(FeedbackRequest(question="q？", answer="a[1]", rating="down", comment="wrong", wrong_source=True))
@@ -79,7 +131,7 @@ def test_lab_tables(fake_settings, fake_store, tmp_path):
 
     searcher = Searcher(fake_store, bm25_weight=fake_settings.bm25_weight, dense_weight=fake_settings.dense_weight)
     answerer = Answerer(fake_settings, searcher, None)
-    library = Library(fake_store, searcher)
+    library = Library(fake_store, searcher, fake_settings)
     rows = search_rows(library, "东莞计划培育几个规模超百亿元的未来产业集群？", "hybrid", 3)
     assert [r[0] for r in rows] == [1, 2, 3] and rows[0][3] is not None and rows[0][9] == 1
     bm25 = search_rows(library, "散裂中子源", "bm25", 2)

@@ -5,16 +5,19 @@ Every request gets an identity (web/auth.py) put on ``scope["state"]["guanwen_id
 handlers; without one, protected paths answer 401 (the login page for a browser asking for a page,
 JSON for everything else), and a role that may not use a path gets 403. The middleware covers
 every path, Gradio's included; each router declares ``Depends(authorized)`` (and the admin router
-``Depends(require_admin)``) so that no route depends on the middleware alone.
+``Depends(require_admin)``) so that no route depends on the middleware alone. A POST, PUT or
+DELETE authenticated by a session cookie must come from this site's own pages (web/csrf.py).
 """
 
 from __future__ import annotations
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from web.auth import Authenticator, Identity, identity_of
+from web.auth import SESSION_COOKIE, Authenticator, Identity, identity_of
+from web.csrf import CROSS_SITE, UNSAFE_METHODS, same_origin
 from web.errors import ApiError, error_response
 from web.pages import login_page
 
@@ -27,7 +30,9 @@ WIDGET_PATHS = {
     ("POST", "/api/feedback"),
     ("GET", "/api/documents"),
 }
-ADMIN_PREFIXES = ("/api/feedback/export", "/api/admin/")
+# Gradio's upload route feeds only the Documents tab's file input; its monitoring pages list every
+# event's calls, administrators' included.
+ADMIN_PREFIXES = ("/api/feedback/export", "/api/admin/", "/gradio_api/upload", "/monitoring")
 
 UNAUTHENTICATED = "authentication required: log in at /login, or send 'Authorization: Bearer <token>'"
 FORBIDDEN = "this account or token may not use this endpoint"
@@ -55,8 +60,16 @@ class AccessMiddleware:
         path, method = scope["path"], scope["method"]
         token = request.query_params.get("token") if (method, path) == ("GET", "/embed") else None
         client = scope.get("client")
-        identity = self.auth.identify(request.headers, request.cookies, client[0] if client else None, token)
+        args = (request.headers, request.cookies, client[0] if client else None, token)
+        if SESSION_COOKIE in request.cookies:  # the session is looked up in SQLite: off the event loop
+            identity = await run_in_threadpool(self.auth.identify, *args)
+        else:
+            identity = self.auth.identify(*args)
         scope.setdefault("state", {})["guanwen_identity"] = identity
+        if identity and identity.via == "session" and method in UNSAFE_METHODS and not same_origin(request.headers):
+            # The browser sent the session cookie with a request another site's page made.
+            await error_response(path, 403, CROSS_SITE, code="cross_site")(scope, receive, send)
+            return
         if path in PUBLIC_PATHS or method == "OPTIONS" or (identity and allowed(identity, method, path)):
             await self.app(scope, receive, send)
             return
@@ -79,7 +92,7 @@ def _unauthorized(request: Request) -> Response:
     path = request.url.path
     if _wants_page(request):
         target = path + (f"?{request.url.query}" if request.url.query else "")
-        return login_page(safe_next(target), status=401)
+        return login_page(safe_next(target), status=401, secure=request.url.scheme == "https")
     return error_response(path, 401, UNAUTHENTICATED, code="invalid_api_key", headers=CHALLENGE)
 
 

@@ -2,8 +2,10 @@
 
 Auth is off until ``GUANWEN_AUTH_FILE`` names a credentials file (docs/security.md). Then:
 
-- people log in at ``/login`` (a username and password checked against a scrypt hash) and get a
-  signed, HttpOnly session cookie (SameSite=Lax, so other sites' pages cannot use it);
+- people log in at ``/login`` (a username and password checked against a scrypt hash; the form
+  carries a one-time token and must come from this site, web/csrf.py) and get an HttpOnly session
+  cookie (SameSite=Lax, so other sites' pages cannot use it) naming a session kept on the server
+  (web/sessions.py), which logging out, a password change or removing the user ends;
 - programs send ``Authorization: Bearer <token>``; tokens are random and stored only as SHA-256;
 - the embed widget gets a ``widget`` token in its snippet (``/embed?token=…``) and sends it as a
   Bearer header on its own requests, so it never depends on third-party cookies;
@@ -11,11 +13,11 @@ Auth is off until ``GUANWEN_AUTH_FILE`` names a credentials file (docs/security.
   ``user`` (the chat, the lab, the API, their own feedback), ``widget`` (only what /embed calls).
 
 With auth off, requests from this machine (loopback) act as ``admin`` and any other client as
-``user``: a server opened to the network without auth can answer questions but cannot change the
-corpus or read the feedback.
+``user`` named by its address: a server opened to the network without auth can answer questions
+but cannot change the corpus, and one address cannot read another's feedback.
 
-The credentials file is JSON (read and written by web/credentials.py, with the hashes, tokens and
-session cookies), edited with ``python -m web.auth`` (see ``--help``)::
+The credentials file is JSON (read and written by web/credentials.py, with the hashes and tokens),
+edited with ``python -m web.auth`` (see ``--help``)::
 
     {"users":  [{"name": "wang", "password": "scrypt$16384$8$1$<salt>$<hash>", "role": "admin"}],
      "tokens": [{"name": "portal", "sha256": "<hex>", "role": "widget"}]}
@@ -29,9 +31,6 @@ import ipaddress
 import json
 import secrets
 import sys
-import threading
-import time
-from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Mapping
@@ -42,15 +41,15 @@ from web.credentials import (
     ROLES,
     Credentials,
     Role,
-    SessionSigner,
     hash_password,
     load_file,
     new_token,
     save_file,
-    session_secret,
     token_digest,
     verify_password,
 )
+from web.sessions import SessionStore, password_fingerprint
+from web.throttle import LoginThrottle
 
 SESSION_COOKIE = "guanwen_session"
 
@@ -60,63 +59,38 @@ class Identity:
     name: str
     role: Role
     via: Literal["local", "session", "token"]
+    address: str = ""  # the client's address (behind a trusted proxy: the one it forwarded)
+    session: str = ""  # with a session cookie: the session's id, hashed (web/sessions.py)
 
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
 
+    @property
+    def client_key(self) -> str:
+        """Who a per-client limit (requests, feedback) counts. A user or an API token is one
+        client wherever it comes from; a widget token is public (it is in its host page's source),
+        so each visitor's address counts apart; without auth, the address is all there is."""
+        if self.via == "local":
+            return f"client:{self.address}"
+        if self.role == "widget":
+            return f"token:{self.name}@{self.address}"
+        return f"{self.via}:{self.name}"
 
-# Login throttling
-
-
-class LoginThrottle:
-    """After ``max_failures`` failed logins within ``window_s`` for one username (or four times
-    as many from one client address, which may be shared by a whole office), further attempts for
-    it are refused for ``lockout_s``, whatever the password."""
-
-    ADDRESS_FACTOR = 4
-
-    def __init__(self, max_failures: int, window_s: float, lockout_s: float):
-        self.max_failures, self.window_s, self.lockout_s = max_failures, window_s, lockout_s
-        self._failures: dict[str, deque[float]] = {}
-        self._locked_until: dict[str, float] = {}
-        self._lock = threading.Lock()
-
-    @staticmethod
-    def keys(name: str, address: str) -> list[str]:
-        return [f"user:{name}", f"client:{address}"]
-
-    def retry_after(self, keys: list[str], now: float | None = None) -> float:
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            return max((self._locked_until.get(k, 0.0) - now for k in keys), default=0.0)
-
-    def failed(self, keys: list[str], now: float | None = None) -> None:
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            for key in keys:
-                limit = self.max_failures * (self.ADDRESS_FACTOR if key.startswith("client:") else 1)
-                times = self._failures.setdefault(key, deque())
-                times.append(now)
-                while times and times[0] < now - self.window_s:
-                    times.popleft()
-                if len(times) >= limit:
-                    self._locked_until[key] = now + self.lockout_s
-                    times.clear()
-
-    def succeeded(self, keys: list[str]) -> None:
-        with self._lock:
-            for key in keys:
-                self._failures.pop(key, None)
+    @property
+    def upload_key(self) -> str:
+        """Whose uploads a Gradio file input may name: this login session's, this token's from
+        this address, or this address's (web/uploads.py)."""
+        return f"{self.client_key}/{self.session}" if self.session else f"{self.client_key}@{self.address}"
 
 
 # Putting it together
 
 
 class Authenticator:
-    def __init__(self, credentials: Credentials | None, signer: SessionSigner | None, throttle: LoginThrottle):
+    def __init__(self, credentials: Credentials | None, sessions: SessionStore | None, throttle: LoginThrottle):
         self.credentials = credentials
-        self.signer = signer
+        self.sessions = sessions
         self.throttle = throttle
         # A check against an unknown name costs the same as against a known one (no user enumeration).
         self._dummy_hash = hash_password(secrets.token_hex(8)) if credentials else ""
@@ -127,8 +101,7 @@ class Authenticator:
         if settings.auth_file is None:
             return cls(None, None, throttle)
         credentials = Credentials.load(settings.auth_file)
-        signer = SessionSigner(session_secret(settings.storage_dir / "session.key"), settings.session_hours * 3600)
-        return cls(credentials, signer, throttle)
+        return cls(credentials, SessionStore(settings.sessions_path, settings.session_hours * 3600), throttle)
 
     @property
     def enabled(self) -> bool:
@@ -138,26 +111,37 @@ class Authenticator:
         self, headers: Mapping[str, str], cookies: Mapping[str, str], client_host: str | None, token: str | None = None
     ) -> Identity | None:
         """The caller, from a Bearer header, a session cookie or a widget token (in that order);
-        None when auth is on and none of them is valid."""
+        None when auth is on and none of them is valid. With auth off: "local" (an administrator)
+        on this machine, else an ordinary user named by its address."""
+        address = client_host or "?"
         if self.credentials is None:
-            return Identity("local", "admin" if _is_loopback(client_host) else "user", "local")
+            if _is_loopback(client_host):
+                return Identity("local", "admin", "local", address)
+            return Identity(f"address:{address}", "user", "local", address)
         scheme, _, value = (headers.get("authorization") or "").partition(" ")
         if scheme.lower() == "bearer" and value.strip():
             token = value.strip()
         if token:
             found = self.credentials.tokens.get(token_digest(token))
-            return Identity(found[0], found[1], "token") if found else None
+            return Identity(found[0], found[1], "token", address) if found else None
         cookie = cookies.get(SESSION_COOKIE)
-        name = self.signer.name(cookie) if cookie and self.signer else None
-        if name and name in self.credentials.users:
-            return Identity(name, self.credentials.users[name][1], "session")
+        session = self.sessions.find(cookie) if cookie and self.sessions else None
+        user = self.credentials.users.get(session.name) if session else None
+        # A session opened with a password that has since changed is over, whatever its expiry.
+        if session and user and session.password == password_fingerprint(user[0]):
+            return Identity(session.name, user[1], "session", address, session.id_sha256[:32])
         return None
 
-    def login(self, name: str, password: str) -> Identity | None:
-        assert self.credentials is not None
+    def login(self, name: str, password: str) -> str | None:
+        """A new session's cookie value for the right password, else None."""
+        assert self.credentials is not None and self.sessions is not None
         stored = self.credentials.users.get(name)
         ok = verify_password(password, stored[0] if stored else self._dummy_hash)
-        return Identity(name, stored[1], "session") if ok and stored else None
+        return self.sessions.open(name, stored[0]) if ok and stored else None
+
+    def logout(self, cookie: str | None) -> None:
+        if cookie and self.sessions:
+            self.sessions.revoke(cookie)
 
 
 def identity_of(request: Any) -> Identity | None:
@@ -176,6 +160,19 @@ def _is_loopback(host: str | None) -> bool:
 
 
 # The command line: python -m web.auth
+
+
+def _end_sessions(name: str) -> str:
+    """End ``name``'s sessions in the storage folder's session table (a new password or a removed
+    user must not leave old logins working); the running server also refuses them by itself."""
+    settings = load_settings()
+    if not settings.sessions_path.exists():
+        return ""  # no server has opened a session with this storage folder
+    try:
+        ended = SessionStore(settings.sessions_path, settings.session_hours * 3600).revoke_user(name)
+    except Exception as error:  # sqlite3.Error, OSError: say so, the file change still stands
+        return f" (could not end the sessions in {settings.sessions_path}: {error}; restart the server)"
+    return f"; {ended} of their sessions ended" if ended else ""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -212,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
         data["users"] = [u for u in data["users"] if u.get("name") != args.name]
         data["users"].append({"name": args.name, "password": hash_password(password), "role": args.role})
         save_file(path, data)
-        print(f"user {args.name} ({args.role}) saved in {path}")
+        print(f"user {args.name} ({args.role}) saved in {path}{_end_sessions(args.name)}")
     elif args.command == "add-token":
         token = new_token()
         data["tokens"].append({"name": args.name, "sha256": token_digest(token), "role": args.role})
@@ -227,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"web.auth: no user or token named {args.name}", file=sys.stderr)
             return 1
         save_file(path, data)
-        print(f"removed {args.name}")
+        print(f"removed {args.name}{_end_sessions(args.name)}")
     else:
         for user in data["users"]:
             print(f"user  {user.get('name')}  {user.get('role', 'user')}")

@@ -22,33 +22,15 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from ingest import freshness
 from ingest.documents import SUPPORTED_SUFFIXES
 from ingest.sync import IngestError, IngestSummary, ingest_lock, sync_holding_lock
 from web.admin_report import Problem, Report
 from web.auth import Identity
+from web.upload_names import name_problem, skeleton
 
 log = logging.getLogger("guanwen")
-MAX_NAME_BYTES = 200
 _STAGING_PREFIX = ".gw-upload-"  # hidden: ingest ignores names starting with "."
-
-
-def name_problem(name: object) -> str | None:
-    """Why ``name`` cannot be saved in the corpus folder (a reason code), or None.
-
-    Only a plain file name is accepted: no folders (so nothing lands outside the corpus folder),
-    no hidden files (ingest ignores them, so the upload would silently do nothing), no control
-    characters, and a suffix ingest reads."""
-    if not isinstance(name, str) or not name.strip():
-        return "name_empty"
-    if "/" in name or "\\" in name or name in (".", "..") or ".." in PurePosixPath(name).parts:
-        return "name_path"
-    if name != name.strip() or any(unicodedata.category(c) in ("Cc", "Cs", "Cf") for c in name):
-        return "name_chars"
-    if name.startswith("."):
-        return "name_hidden"
-    if len(name.encode("utf-8")) > MAX_NAME_BYTES:
-        return "name_long"
-    return None
 
 
 def _suffix_problem(name: str) -> dict[str, Any] | None:
@@ -141,11 +123,12 @@ class CorpusAdmin:
                         if backup is not None and backup.exists():
                             backup.unlink()
                 after = {d: r.content_hash for d, r in self.store.manifest.documents().items()}
+                freshness.record(self.settings, [corpus], summary)
         except IngestError:
             return Report(error="busy", rejected=report.rejected)
         except Exception as error:  # the vector store down, a full disk: say so, never a traceback
             log.exception("document management failed")
-            detail = " ".join(str(error).split())[:200] or type(error).__name__
+            detail = self._scrub(" ".join(str(error).split()))[:200] or type(error).__name__
             return Report(error="failed", error_params={"error": detail}, rejected=report.rejected)
         uploaded = {name for name, _, _ in saved} - {p.name for p in report.rejected}
         report.added = sorted(set(after) - set(before))
@@ -178,7 +161,7 @@ class CorpusAdmin:
         restored = False
         for name, target, backup in saved:
             if target in skipped:
-                problem = Problem(name, "unreadable", {"reason": skipped[target]})
+                problem = Problem(name, "unreadable", {"reason": self._scrub(skipped[target])})
             elif target in duplicates:
                 problem = Problem(name, "duplicate", {"original": duplicates[target]})
             else:
@@ -201,10 +184,19 @@ class CorpusAdmin:
             return Problem(upload.name, "unsupported", suffix)
         if upload.name in names:
             return Problem(upload.name, "twice")
+        if (twin := self._lookalike(upload.name, names)) is not None:
+            return Problem(upload.name, "name_lookalike", {"existing": twin})
         size = upload.source.stat().st_size
         if size > self.max_bytes:
             return Problem(upload.name, "too_big", {"size": f"{size / 1_000_000:.3g}", "limit": f"{self.settings.max_file_mb:g}"})
         return None
+
+    def _lookalike(self, name: str, names: set[str]) -> str | None:
+        """Another name, in the corpus or in this upload, that looks the same as ``name``."""
+        corpus = self.settings.corpus_dir
+        existing = {p.name for p in corpus.iterdir() if p.is_file()} if corpus.is_dir() else set()
+        shape = skeleton(name)
+        return next((other for other in sorted(existing | names) if other != name and skeleton(other) == shape), None)
 
     def _corpus_path(self, doc_id: str) -> Path | None:
         """The file of a document id inside the corpus folder, or None for an id that would lead
@@ -224,7 +216,15 @@ class CorpusAdmin:
             shown = path.relative_to(self.settings.corpus_dir).as_posix()
         except ValueError:
             shown = path.name
-        return {"path": shown, "reason": skipped.reason}
+        return {"path": shown, "reason": self._scrub(skipped.reason)}
+
+    def _scrub(self, text: str) -> str:
+        """``text`` without the server's folders: paths shown inside the corpus folder."""
+        for folder in sorted({str(self.settings.corpus_dir.resolve()), str(self.settings.corpus_dir),
+                              str(self.settings.storage_dir.resolve()), str(self.settings.storage_dir)}, key=len, reverse=True):
+            if folder not in (".", ""):
+                text = text.replace(folder + "/", "").replace(folder, "")
+        return text
 
 
 def _is_admin(identity: Identity | None) -> bool:

@@ -1,5 +1,6 @@
 """Secrets and the credentials file: scrypt password hashes, API and widget tokens (stored only as
-SHA-256), signed session cookies, and the JSON file ``python -m web.auth`` writes (web/auth.py)."""
+SHA-256), and the JSON file ``python -m web.auth`` writes (web/auth.py). Login sessions are kept on
+the server: web/sessions.py."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ import hmac
 import json
 import os
 import secrets
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -109,50 +109,6 @@ def _role(role: object, path: Path) -> Role:
     if role not in ROLES:
         raise AuthConfigError(f"{path}: role {role!r} is not one of {', '.join(ROLES)}")
     return role  # type: ignore[return-value]
-
-
-# Sessions
-
-
-class SessionSigner:
-    """``name.expiry.signature`` cookies signed with HMAC-SHA256; nothing is stored server-side."""
-
-    def __init__(self, secret: bytes, lifetime_s: float):
-        self.secret = secret
-        self.lifetime_s = lifetime_s
-
-    def issue(self, name: str, now: float | None = None) -> str:
-        expiry = int((now or time.time()) + self.lifetime_s)
-        payload = f"{_b64(name.encode('utf-8'))}.{expiry}"
-        return f"{payload}.{self._sign(payload)}"
-
-    def name(self, cookie: str, now: float | None = None) -> str | None:
-        try:
-            encoded, expiry, signature = cookie.split(".")
-            payload = f"{encoded}.{expiry}"
-            if not hmac.compare_digest(signature, self._sign(payload)) or int(expiry) < (now or time.time()):
-                return None
-            return _unb64(encoded).decode("utf-8")
-        except (ValueError, UnicodeDecodeError):
-            return None
-
-    def _sign(self, payload: str) -> str:
-        return _b64(hmac.new(self.secret, payload.encode("utf-8"), hashlib.sha256).digest())
-
-
-def session_secret(path: Path) -> bytes:
-    """The signing key, created once under the storage dir (mode 0600) so sessions survive restarts
-    and every app process sharing the storage dir accepts the same cookies."""
-    try:
-        return bytes.fromhex(path.read_text().strip())
-    except (FileNotFoundError, ValueError):
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key)
-    return bytes.fromhex(key)
 
 
 # The file as the command line edits it

@@ -19,6 +19,7 @@ from web.auth import Authenticator, Identity, identity_of
 from web.corpus_admin import CorpusAdmin
 from web.feedback import FeedbackStore
 from web.library import Library
+from web.uploads import UploadRegistry
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class Services:
     feedback: FeedbackStore
     admin: CorpusAdmin  # uploads, re-index, delete
     authenticator: Authenticator
+    uploads: UploadRegistry  # files uploaded through the UI, until an upload event uses them
 
 
 def _part(name: str) -> Any:

@@ -77,7 +77,15 @@ class ApiError(Exception):
 
 # --- what a request that failed validation did wrong -----------------------------------------------
 
-NOT_UTF8 = "the request body is not valid UTF-8 JSON"  # also JSON nested too deep to parse
+NOT_UTF8 = "the request body is not valid UTF-8 JSON"
+TOO_DEEP = "the request body is nested too deeply to parse (JSON arrays or objects thousands of levels deep)"
+TOO_MANY_DIGITS = "a number in the request body has too many digits (more than 4300) to parse"
+# A multipart part without filename="…" is a plain field to Starlette; RFC 7578 forbids the
+# filename*= form some clients send instead, so it is never read as a file.
+NOT_A_FILE = (
+    "is not a file: each part needs filename=\"…\" (UTF-8) in its Content-Disposition; "
+    "filename*= alone is not allowed in multipart/form-data (RFC 7578)"
+)
 NOT_AN_OBJECT = "the request body must be a JSON object, sent with Content-Type: application/json"
 NO_BODY = "the request body is empty; send a JSON object with Content-Type: application/json"
 _TYPE_TAGS = {"str", "int", "float", "bool", "list", "dict", "none"}
@@ -114,6 +122,8 @@ def describe(errors: list[dict]) -> str:
             part = f"'{where}' is required"
         elif error.get("type") == "extra_forbidden":
             part = f"'{where}' is not a known field"
+        elif error.get("msg") == NOT_A_FILE:
+            part = f"'{where}' {NOT_A_FILE}"
         else:
             part = f"'{where}': {error.get('msg', 'invalid value')}"
         if part not in parts:
@@ -136,6 +146,15 @@ def describe_openai(errors: list[dict]) -> tuple[str, str | None]:
     return "Invalid request.", None
 
 
+def _parse_problem(cause: BaseException | None) -> str:
+    """What FastAPI's "error parsing the body" was: what json.loads raised besides a syntax error."""
+    if isinstance(cause, RecursionError):
+        return TOO_DEEP
+    if isinstance(cause, ValueError) and not isinstance(cause, UnicodeError) and "digits" in str(cause):
+        return TOO_MANY_DIGITS
+    return NOT_UTF8
+
+
 def _sentence(message: str) -> str:
     return message[:1].upper() + message[1:] + "."
 
@@ -147,9 +166,15 @@ async def api_error(request: Request, error: ApiError) -> JSONResponse:
     return error_response(request.url.path, error.status, error.message, param=error.param, code=error.code, headers=error.headers)
 
 
+def _readable(message: str) -> str:
+    """pydantic's message, without the Python reprs some of them carry."""
+    return NOT_A_FILE if "Expected UploadFile" in message else message
+
+
 async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
     errors = [
-        {"loc": [safe(p) if isinstance(p, str) else p for p in e.get("loc", ())], "msg": safe(e.get("msg", "")), "type": e.get("type")}
+        {"loc": [safe(p) if isinstance(p, str) else p for p in e.get("loc", ())], "msg": safe(_readable(e.get("msg", ""))),
+         "type": e.get("type")}
         for e in error.errors()
     ]
     path = request.url.path
@@ -164,7 +189,7 @@ async def http_error(request: Request, error: StarletteHTTPException) -> JSONRes
     than {"detail": …}."""
     message = str(error.detail)
     if error.status_code == 400 and message == "There was an error parsing the body":
-        message = NOT_UTF8  # the one body FastAPI cannot parse that json.loads does not report
+        message = _parse_problem(error.__cause__)
     path = request.url.path
     return error_response(
         path, error.status_code, _sentence(message) if is_openai_path(path) else message, headers=dict(error.headers or {})

@@ -1,31 +1,51 @@
 """Readers' feedback on answers, kept durably and exportable as new golden-set questions.
 
-Each piece of feedback is one JSON line appended to ``<storage>/feedback.jsonl``: written with a
-single ``write`` on a file opened with O_APPEND, under an exclusive lock, then fsynced, so
-concurrent writers never interleave and a crash leaves whole lines (a torn last line, if the
-machine dies mid-write, is skipped when reading). The HTTP side is web/routers/feedback.py; the chat
-UI stores its 👍/👎 here too.
+Each piece of feedback is one JSON line appended to ``<storage>/feedback.jsonl``, whole or not at
+all: under an exclusive lock, the line is written on a file opened with O_APPEND until every byte
+is down (``os.write`` may write less than asked, on a nearly full disk), then fsynced; if any of
+that fails, the file is cut back to its length before the write and the error is raised (a 503
+for the client), so a full disk never leaves half a record. A line torn by a machine dying
+mid-write is ended before the next record is appended (so that record is not lost with it), and
+skipped when reading, as is any line that is not UTF-8 JSON. The HTTP side is
+web/routers/feedback.py; the chat UI stores its 👍/👎 here too.
+
+Limits: one record may take at most ``max_record_bytes`` as stored (413), and one client at most
+``budget`` KiB an hour (429 with Retry-After), so nobody can fill the disk with feedback.
 """
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
+import math
 import os
 import threading
 import time
 import uuid
 from pathlib import Path
 
+from web.limits import TokenBuckets
 from web.schemas import FeedbackRequest
 
 
+class FeedbackRefused(Exception):
+    """Feedback over a limit; ``status`` (413 or 429) and the message say which."""
+
+    def __init__(self, status: int, message: str, retry_after: int | None = None):
+        super().__init__(message)
+        self.status, self.message, self.retry_after = status, message, retry_after
+
+
 class FeedbackStore:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, max_record_bytes: int = 64 * 1024, budget: TokenBuckets | None = None):
         self.path = path
+        self.max_record_bytes = max_record_bytes
+        self.budget = budget  # KiB per client
         self._lock = threading.Lock()
 
-    def add(self, feedback: FeedbackRequest, user: str = "") -> dict:
+    def add(self, feedback: FeedbackRequest, user: str = "", client: str = "") -> dict:
+        """Store one record for ``user``; ``client`` is who the hourly budget counts (default: the user)."""
         record = {
             "feedback_id": uuid.uuid4().hex[:12],
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -33,29 +53,59 @@ class FeedbackStore:
             **feedback.model_dump(),
         }
         line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
+        if len(line) > self.max_record_bytes:
+            raise FeedbackRefused(413, f"the feedback is larger than {self.max_record_bytes // 1024} KiB; shorten the comment or the answer")
+        if self.budget is not None:
+            wait = self.budget.take(client or f"user:{user}", cost=len(line) / 1024)
+            if wait > 0:
+                seconds = max(1, math.ceil(min(wait, 3600)))
+                raise FeedbackRefused(429, f"too much feedback from this client: try again in {seconds} s", seconds)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._lock:
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX)
-                os.write(fd, line)
-                os.fsync(fd)
+                _append_whole(fd, line)
             finally:
                 os.close(fd)  # closing releases the lock
         return record
 
     def records(self) -> list[dict]:
-        if not self.path.exists():
+        try:
+            data = self.path.read_bytes()
+        except FileNotFoundError:
             return []
         records = []
-        for line in self.path.read_text(encoding="utf-8").splitlines():
+        for line in data.split(b"\n"):
             try:
-                row = json.loads(line)
-            except json.JSONDecodeError:
+                row = json.loads(line.decode("utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError):
                 continue  # a line torn by a crash
             if isinstance(row, dict):
                 records.append(row)
         return records
+
+
+def _append_whole(fd: int, line: bytes) -> None:
+    """Append ``line`` and fsync it, or leave the file as it was and raise the OSError."""
+    size = os.fstat(fd).st_size
+    if size and os.pread(fd, 1, size - 1) != b"\n":
+        line = b"\n" + line  # end a line torn by a crash, so that this record starts a line of its own
+    try:
+        view = memoryview(line)
+        while view:
+            written = os.write(fd, view)
+            if written <= 0:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            view = view[written:]
+        os.fsync(fd)
+    except OSError:
+        try:  # whole records or nothing: take back what part of this one reached the file
+            os.ftruncate(fd, size)
+            os.fsync(fd)
+        except OSError:
+            pass  # the reader skips the torn line; the next writer ends it
+        raise
 
 
 def golden_row(record: dict) -> dict:

@@ -178,6 +178,14 @@ STRINGS: dict[str, dict[str, Any]] = {
         "en": "the file name contains control characters or leading/trailing white space",
     },
     "reason_name_long": {"zh": "文件名太长（最多 200 字节）", "en": "the file name is too long (at most 200 bytes)"},
+    "reason_name_mixed": {
+        "zh": "文件名混用了拉丁字母和形近的西里尔或希腊字母，请改名",
+        "en": "the name mixes Latin letters with look-alike Cyrillic or Greek ones; rename it",
+    },
+    "reason_name_lookalike": {
+        "zh": "文件名与“{existing}”看起来相同，但字符不同，请改名",
+        "en": "the name looks the same as “{existing}” but is written with other characters; rename it",
+    },
     "reason_unsupported": {
         "zh": "不支持的格式 {suffix}（支持 .txt、.md、.html、.htm、.pdf、.docx）",
         "en": "unsupported format {suffix} (supported: .txt, .md, .html, .htm, .pdf, .docx)",

@@ -8,6 +8,8 @@ channel: the HTTP API, the OpenAI-compatible API, the chat UI and ``app.py ask``
   and carriage return stay as white space. They are invisible, carry nothing a question needs and
   would otherwise reach the tokenizer, the index and the logs; removing them loses no words.
 - A question that is empty once those are removed and white space is trimmed is refused.
+- **JSON bodies** must be UTF-8 (``json_body_is_utf8``): Python's json would also read UTF-16 and
+  UTF-32, which docs/api.md does not promise; they are refused like any other non-UTF-8 body.
 
 The limits themselves are listed in docs/api.md, section "Limits".
 """
@@ -63,6 +65,18 @@ def _validated(text: str) -> str:
 
 # A str field of a request model: surrogates refused (422/400 naming the field), controls removed.
 Text = Annotated[str, AfterValidator(_validated)]
+
+
+def json_body_is_utf8(body: bytes) -> bool:
+    """Whether ``body`` can be UTF-8 JSON: it decodes as UTF-8 (a byte-order mark allowed) and
+    holds no NUL byte, which JSON text never holds raw and which UTF-16 and UTF-32 always do."""
+    if b"\x00" in body:
+        return False
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def safe(text: str) -> str:

@@ -3,8 +3,8 @@
 - ``BodyLimitMiddleware``: request bodies over ``max_body_kb`` get 413 before any handler reads them
   (article uploads: over ``max_upload_mb``).
 - ``RateLimitMiddleware``: a token bucket per client (its user or token name when authenticated,
-  else its address) on the API and the UI's event endpoints; an empty bucket gets 429 with
-  Retry-After.
+  a widget token's name with the visitor's address, else the address; ``Identity.client_key``) on
+  the API, the UI's event endpoints and its uploads; an empty bucket gets 429 with Retry-After.
 - ``AdmissionMiddleware``: at most ``max_concurrent_answers`` answers are worked on at once; up
   to ``max_queued_answers`` more wait (as coroutines, holding no thread) for up to
   ``queue_timeout_s``; beyond that the answer is a clean 503 "busy" with Retry-After. A stream
@@ -20,9 +20,13 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from web.errors import OPENAI_PREFIX, error_response
+from web.errors import NOT_UTF8, OPENAI_PREFIX, error_response, is_openai_path
+from web.inputs import json_body_is_utf8
 
-RATE_LIMITED_PREFIXES = ("/api/", OPENAI_PREFIX + "/", "/gradio_api/queue/join", "/gradio_api/call/", "/gradio_api/run/")
+RATE_LIMITED_PREFIXES = (
+    "/api/", OPENAI_PREFIX + "/", "/gradio_api/queue/join", "/gradio_api/call/", "/gradio_api/run/", "/gradio_api/api/",
+    "/gradio_api/upload",
+)
 ANSWER_PATHS = {"/api/ask", "/api/ask/stream", "/api/search", "/v1/chat/completions"}
 UPLOAD_PATHS = {"/gradio_api/upload", "/api/admin/documents"}
 
@@ -71,6 +75,10 @@ class BodyLimitMiddleware:
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
+        if _is_json(scope) and not json_body_is_utf8(body):
+            message = NOT_UTF8[:1].upper() + NOT_UTF8[1:] + "." if is_openai_path(path) else NOT_UTF8
+            await error_response(path, 400, message, code="invalid_encoding")(scope, receive, send)
+            return
         replayed = False
 
         async def replay() -> Message:
@@ -83,6 +91,12 @@ class BodyLimitMiddleware:
         await self.app(scope, replay, send)
 
 
+def _is_json(scope: Scope) -> bool:
+    """A body sent as JSON, or with no type at all (which FastAPI reads as JSON)."""
+    content_type = dict(scope.get("headers", [])).get(b"content-type", b"").split(b";")[0].strip().lower()
+    return not content_type or content_type == b"application/json" or content_type.endswith(b"+json")
+
+
 class TokenBuckets:
     """``per_minute`` requests a minute per key, with bursts of up to ``burst``."""
 
@@ -93,19 +107,20 @@ class TokenBuckets:
         self._buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, last refill)
         self._lock = threading.Lock()
 
-    def take(self, key: str, now: float | None = None) -> float:
-        """0 when the request may go ahead, else the seconds until it may."""
+    def take(self, key: str, now: float | None = None, cost: float = 1.0) -> float:
+        """0 when the request (costing ``cost`` tokens: one request, or e.g. a record's KiB) may go
+        ahead, else the seconds until it may. A cost over the burst never goes ahead."""
         now = time.monotonic() if now is None else now
         with self._lock:
             tokens, last = self._buckets.get(key, (self.burst, now))
             tokens = min(self.burst, tokens + (now - last) * self.rate)
-            if tokens >= 1:
+            if tokens >= cost:
                 if len(self._buckets) >= self.max_keys and key not in self._buckets:
                     self._buckets.clear()  # bounded memory under an address-spraying flood
-                self._buckets[key] = (tokens - 1, now)
+                self._buckets[key] = (tokens - cost, now)
                 return 0.0
             self._buckets[key] = (tokens, now)
-            return (1 - tokens) / self.rate
+            return (cost - tokens) / self.rate if cost <= self.burst else math.inf
 
 
 class RateLimitMiddleware:
@@ -120,10 +135,7 @@ class RateLimitMiddleware:
             return
         identity = scope.get("state", {}).get("guanwen_identity")
         client = scope.get("client")
-        if identity is not None and identity.via != "local":
-            key = f"{identity.via}:{identity.name}"
-        else:
-            key = f"client:{client[0] if client else '?'}"
+        key = identity.client_key if identity is not None else f"client:{client[0] if client else '?'}"
         wait = self.buckets.take(key)
         if wait > 0:
             seconds = max(1, math.ceil(wait))

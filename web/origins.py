@@ -6,7 +6,9 @@
   origins configured, only same-origin pages (the UI and /embed themselves) can call the API.
 - Framing: every response carries ``Content-Security-Policy: frame-ancestors 'self' <origins>``,
   so /embed and the UI can be framed by guanwen itself and the configured sites, and browsers
-  refuse to render them inside any other site.
+  refuse to render them inside any other site. Beside it, for browsers that predate CSP 2,
+  ``X-Frame-Options: SAMEORIGIN`` — only while no other site is allowed: that header cannot name
+  other sites, and browsers that know frame-ancestors ignore it anyway.
 
 Starlette's CORSMiddleware is used on purpose: when the parent app configures it, Gradio does not
 add its own, more permissive, localhost CORS headers to the mounted UI.
@@ -29,6 +31,7 @@ class FrameAncestorsMiddleware:
     def __init__(self, app: ASGIApp, policy: str):
         self.app = app
         self.policy = policy.encode("latin-1")
+        self.same_origin_only = policy == "frame-ancestors 'self'"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -38,8 +41,11 @@ class FrameAncestorsMiddleware:
         async def send_with_policy(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
-                if not any(name.lower() == b"content-security-policy" for name, _ in headers):
+                names = {name.lower() for name, _ in headers}
+                if b"content-security-policy" not in names:
                     headers.append((b"content-security-policy", self.policy))
+                if self.same_origin_only and b"x-frame-options" not in names:
+                    headers.append((b"x-frame-options", b"SAMEORIGIN"))
                 message = {**message, "headers": headers}
             await send(message)
 

@@ -12,6 +12,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 from starlette.responses import HTMLResponse
 
+from web.csrf import CSRF_COOKIE, new_token
+
 
 @cache
 def asset(name: str) -> Markup:
@@ -27,10 +29,16 @@ def render(template: str, **values: object) -> str:
     return _templates.get_template(template).render(**values)
 
 
-def login_page(target: str, error: str = "", status: int = 200, headers: dict[str, str] | None = None) -> HTMLResponse:
-    """The login form; ``target`` (where to go after logging in) and ``error`` are escaped."""
-    page = render("login.html", next=target, error=error)
-    return HTMLResponse(page, status_code=status, headers={"Cache-Control": "no-store", **(headers or {})})
+def login_page(
+    target: str, error: str = "", status: int = 200, headers: dict[str, str] | None = None, secure: bool = False
+) -> HTMLResponse:
+    """The login form; ``target`` (where to go after logging in) and ``error`` are escaped. It
+    carries a fresh anti-forgery token, also set as a cookie that only /login receives (web/csrf.py)."""
+    token = new_token()
+    page = render("login.html", next=target, error=error, csrf=token)
+    response = HTMLResponse(page, status_code=status, headers={"Cache-Control": "no-store", **(headers or {})})
+    response.set_cookie(CSRF_COOKIE, token, max_age=3600, path="/login", httponly=True, samesite="strict", secure=secure)
+    return response
 
 
 @cache

@@ -129,9 +129,10 @@ class AskResponse(BaseModel):
 
 
 class HealthResponse(BaseModel):
-    status: str
+    status: str = Field(description="ok, or degraded (the problems say why).")
     documents: int
     chunks: int
+    problems: list[str] = Field(default_factory=list, description="What needs an operator: a full disk, unindexed corpus files.")
 
 
 class DocumentOut(BaseModel):

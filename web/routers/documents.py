@@ -1,5 +1,7 @@
 """What is indexed: ``GET /api/documents`` (the articles) and ``GET /healthz`` (how much, and
-whether the vectors can be reached: 503 "degraded" with why while they cannot)."""
+whether all is well: 503 "degraded" with why while the vectors cannot be reached; 200 "degraded"
+with the problems while answers still work but something needs an operator — a full disk, corpus
+files the index lacks)."""
 
 from __future__ import annotations
 
@@ -26,7 +28,8 @@ def documents(library: LibraryDep):
 def healthz(library: LibraryDep):
     problem = library.problem()
     documents, chunks = library.counts()
+    problems = ([problem] if problem else []) + library.warnings()
     if problem:
-        body = {"status": "degraded", "documents": documents, "chunks": chunks, "error": problem}
+        body = {"status": "degraded", "documents": documents, "chunks": chunks, "error": problem, "problems": problems}
         return JSONResponse(status_code=503, content=body, headers={"Retry-After": str(RETRY_AFTER_S)})
-    return HealthResponse(status="ok", documents=documents, chunks=chunks)
+    return HealthResponse(status="degraded" if problems else "ok", documents=documents, chunks=chunks, problems=problems)

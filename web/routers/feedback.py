@@ -11,17 +11,24 @@ from fastapi.responses import Response
 
 from web.access import authorized, require_admin
 from web.deps import CallerDep, FeedbackDep, SettingsDep
-from web.feedback import golden_row
+from web.errors import ApiError
+from web.feedback import FeedbackRefused, golden_row
 from web.schemas import FeedbackRequest, question_field
 
 router = APIRouter(prefix="/api/feedback", dependencies=[Depends(authorized)])
 
 
-@router.post("", status_code=201, responses={422: {"description": "Invalid request"}})
+@router.post("", status_code=201, responses={413: {}, 422: {"description": "Invalid request"}, 429: {}, 503: {}})
 def feedback(request: FeedbackRequest, store: FeedbackDep, settings: SettingsDep, caller: CallerDep):
-    """Thumbs up or down on an answer, with an optional comment and a 'wrong source' flag."""
+    """Thumbs up or down on an answer, with an optional comment and a 'wrong source' flag.
+    413 for a record over GUANWEN_MAX_FEEDBACK_KB, 429 for a client over its hourly
+    GUANWEN_FEEDBACK_KB_PER_HOUR, 503 when the disk cannot take it (nothing half-written)."""
     question_field(request.question, settings.max_question_chars)
-    record = store.add(request, caller.name if caller else "")
+    try:
+        record = store.add(request, caller.name if caller else "", caller.client_key if caller else "")
+    except FeedbackRefused as refused:
+        headers = {"Retry-After": str(refused.retry_after)} if refused.retry_after else None
+        raise ApiError(refused.status, refused.message, code="feedback_refused", headers=headers) from None
     return {"stored": True, "feedback_id": record["feedback_id"]}
 
 

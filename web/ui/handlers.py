@@ -45,6 +45,7 @@ class Handlers:
         self.library = services.library
         self.feedback = services.feedback
         self.admin = services.admin
+        self.uploads = services.uploads
 
     # --- the chat -----------------------------------------------------------------------------------
 
@@ -163,8 +164,16 @@ class Handlers:
         return lang, self.documents(lang), gr.update(visible=is_admin), gr.update(visible=not is_admin), choices
 
     def upload_articles(self, files: list[str] | None, lang: str, request: gr.Request):
-        uploads = [Upload(Path(f).name, Path(f)) for f in (files or [])]  # Gradio keeps the sent name
-        return self._after(self.admin.upload(identity_of(request), uploads), lang, clear_upload=True)
+        identity = identity_of(request)
+        # Only files this caller uploaded through the page (web/gradio_guard.py checked it already).
+        mine = [f for f in (files or []) if identity and self.uploads.owns(identity.upload_key, f)]
+        if len(mine) != len(files or []):
+            return self._after(Report(error="forbidden"), lang)
+        try:
+            uploads = [Upload(Path(f).name, Path(f)) for f in mine]  # Gradio keeps the sent name
+            return self._after(self.admin.upload(identity, uploads), lang, clear_upload=True)
+        finally:
+            self.uploads.discard(mine)  # saved in the corpus, or refused: either way no longer needed
 
     def reindex_articles(self, lang: str, request: gr.Request):
         return self._after(self.admin.reindex(identity_of(request)), lang)

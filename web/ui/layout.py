@@ -15,6 +15,8 @@ from web.ui.handlers import Handlers
 from web.ui.rendering import example_update, relabel
 
 TABLE_HEADERS = ("search_columns", "metric_columns", "document_columns")  # the lab's two tables, the documents
+# The Documents tab's events (api_name): web/gradio_guard.py lets only administrators call them.
+ADMIN_EVENTS = ("upload_documents", "reindex_documents", "delete_document")
 
 
 class Localizer:
