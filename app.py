@@ -51,11 +51,12 @@ def create_app(settings: Settings):
     from web.deps import Services
     from web.errors import EXCEPTION_HANDLERS
     from web.feedback import FeedbackStore
+    from web.i18n import GRADIO_TRANSLATIONS
     from web.library import Library
     from web.limits import Admission, AdmissionMiddleware, BodyLimitMiddleware, RateLimitMiddleware, TokenBuckets
     from web.origins import FrameAncestorsMiddleware, cors_options, frame_ancestors
     from web.pages import ui_css, ui_head
-    from web.routers import admin, ask, documents, embed, feedback, identity, openai_api
+    from web.routers import admin, api_docs, ask, documents, embed, feedback, identity, openai_api
     from web.ui.layout import build_ui
 
     try:
@@ -65,6 +66,8 @@ def create_app(settings: Settings):
     answerer, store = build_answerer(settings)
     store.lexical()  # load the BM25 matrix now rather than on the first question
     embed.gradio_loader()  # read now: a missing file fails at start-up, not in a host page
+    for name in api_docs.ASSETS:  # likewise the API reference's Swagger UI and ReDoc files
+        api_docs.asset(name)
     services = Services(
         settings=settings,
         answerer=answerer,
@@ -86,10 +89,12 @@ def create_app(settings: Settings):
     api = FastAPI(
         title="guanwen 莞问", version="0.1.0", description="Cited answers about Dongguan's future industries.",
         middleware=middleware, exception_handlers=EXCEPTION_HANDLERS,
+        # FastAPI's /docs and /redoc load Swagger UI and ReDoc from a CDN: web/routers/api_docs.py serves them itself.
+        docs_url=None, redoc_url=None, swagger_ui_oauth2_redirect_url=None,
     )
     api.state.services = services
     routers = [documents.health_router, ask.router, openai_api.router, documents.router, feedback.router, admin.router,
-               identity.router, embed.router]
+               identity.router, embed.router, api_docs.router]
     if authenticator.enabled:
         routers.append(identity.login_router)
     for router in routers:
@@ -98,8 +103,10 @@ def create_app(settings: Settings):
     ui.queue(default_concurrency_limit=settings.max_concurrent_answers, max_size=settings.max_queued_answers)
     # Gradio refuses bigger uploads itself, in the page before sending, with a message.
     max_file_size = upload_limit_bytes(settings)
+    # No Gradio footer links: the header links to this app's own API reference (/docs).
     return gr.mount_gradio_app(
-        api, ui, path="/", css=ui_css(), head=ui_head(), footer_links=["api"], max_file_size=max_file_size
+        api, ui, path="/", css=ui_css(), head=ui_head(), footer_links=[], max_file_size=max_file_size,
+        i18n=gr.I18n(**GRADIO_TRANSLATIONS),
     )
 
 

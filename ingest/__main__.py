@@ -12,7 +12,7 @@ from pathlib import Path
 from index.embedding import EmbeddingModelError, load_embedder
 from index.store import IndexStore
 from index.vector_store import VectorStoreError
-from ingest.progress import Progress
+from ingest.progress import Progress, count
 from ingest.sync import IngestError, IngestSummary, sync
 from settings import load_settings
 
@@ -89,7 +89,7 @@ def summary_lines(summary: IngestSummary, seconds: float, roots: list[Path]) -> 
     """What a run did, for people: the totals, the near-duplicates (grouped under the article
     indexed in their place) and every skipped file with its reason."""
     lines = [
-        f"{summary.documents} documents, {summary.chunks} chunks in the index "
+        f"{count(summary.documents, 'document')}, {count(summary.chunks, 'chunk')} in the index "
         f"(added {summary.added}, updated {summary.updated}, removed {summary.removed}, "
         f"unchanged {summary.unchanged}, near-duplicates {len(summary.duplicates)}, "
         f"skipped {len(summary.skipped)}) in {seconds:.1f}s"

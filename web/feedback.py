@@ -4,7 +4,9 @@ Each piece of feedback is one JSON line appended to ``<storage>/feedback.jsonl``
 single ``write`` on a file opened with O_APPEND, under an exclusive lock, then fsynced, so
 concurrent writers never interleave and a crash leaves whole lines (a torn last line, if the
 machine dies mid-write, is skipped when reading). The HTTP side is web/routers/feedback.py; the chat
-UI stores its 👍/👎 here too.
+UI stores its thumbs up/down here too, at the click, and a comment given afterwards as a later line
+with the same ``feedback_id`` (the file stays append-only; reading keeps the last line of each id,
+and a line ``{"feedback_id": …, "withdrawn": true}`` for a rating taken back drops it).
 """
 
 from __future__ import annotations
@@ -25,13 +27,22 @@ class FeedbackStore:
         self.path = path
         self._lock = threading.Lock()
 
-    def add(self, feedback: FeedbackRequest, user: str = "") -> dict:
+    def add(self, feedback: FeedbackRequest, user: str = "", feedback_id: str | None = None) -> dict:
+        """Store one piece of feedback; with the ``feedback_id`` of earlier feedback, this replaces it."""
         record = {
-            "feedback_id": uuid.uuid4().hex[:12],
+            "feedback_id": feedback_id or uuid.uuid4().hex[:12],
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "user": user,
             **feedback.model_dump(),
         }
+        self._append(record)
+        return record
+
+    def withdraw(self, feedback_id: str, user: str = "") -> None:
+        """A rating taken back (the thumb clicked again): it no longer counts."""
+        self._append({"feedback_id": feedback_id, "user": user, "withdrawn": True})
+
+    def _append(self, record: dict) -> None:
         line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._lock:
@@ -42,20 +53,26 @@ class FeedbackStore:
                 os.fsync(fd)
             finally:
                 os.close(fd)  # closing releases the lock
-        return record
 
     def records(self) -> list[dict]:
+        """Every piece of feedback, oldest first: the last line of each id, withdrawn ones left out."""
         if not self.path.exists():
             return []
-        records = []
-        for line in self.path.read_text(encoding="utf-8").splitlines():
+        records: dict[str, dict] = {}
+        for number, line in enumerate(self.path.read_text(encoding="utf-8").splitlines()):
             try:
                 row = json.loads(line)
             except json.JSONDecodeError:
                 continue  # a line torn by a crash
-            if isinstance(row, dict):
-                records.append(row)
-        return records
+            if not isinstance(row, dict):
+                continue
+            key = str(row.get("feedback_id") or f"line-{number}")
+            if row.get("withdrawn"):
+                records.pop(key, None)
+                continue
+            first = records.get(key)  # a replaced record keeps its place and when it was first given
+            records[key] = row if first is None else {**row, "created": first.get("created", row.get("created"))}
+        return list(records.values())
 
 
 def golden_row(record: dict) -> dict:

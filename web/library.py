@@ -27,7 +27,8 @@ class Library:
         return self._store.collection.check()
 
     def documents(self) -> list[DocumentOut]:
-        """The indexed articles, newest first: title, date, source, author (where stated), chunks."""
+        """The indexed articles, newest first: title, date, source, author (where stated), chunks,
+        and where the title came from."""
         return sorted(
             (
                 DocumentOut(
@@ -37,6 +38,7 @@ class Library:
                     source=d.metadata.get("source", ""),
                     author=d.metadata.get("author", ""),
                     chunks=d.chunk_count,
+                    title_from=d.metadata.get("title_from", ""),
                 )
                 for d in self._store.manifest.documents().values()
             ),

@@ -140,6 +140,10 @@ class DocumentOut(BaseModel):
     source: str = ""
     author: str = ""
     chunks: int
+    title_from: str = Field(
+        "", description="Where the title came from: metadata file, front matter, file properties, title line, heading, "
+        "opening sentence or file name (the last two are guesses; docs/ingest.md)."
+    )
 
 
 # --- /api/feedback -------------------------------------------------------------------------------
