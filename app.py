@@ -51,7 +51,7 @@ def create_app(settings: Settings):
     from web.deps import Services
     from web.errors import EXCEPTION_HANDLERS
     from web.feedback import FeedbackStore
-    from web.i18n import GRADIO_TRANSLATIONS
+    from web.i18n_gradio import GRADIO_TRANSLATIONS
     from web.library import Library
     from web.limits import Admission, AdmissionMiddleware, BodyLimitMiddleware, RateLimitMiddleware, TokenBuckets
     from web.origins import FrameAncestorsMiddleware, cors_options, frame_ancestors
@@ -113,6 +113,8 @@ def create_app(settings: Settings):
 def serve(settings: Settings) -> None:
     import uvicorn
 
+    # Loading the index and the embedding model takes a few seconds (the first run also exports the model).
+    print(f"guanwen: starting: loading the index in {settings.storage_dir} and the embedding model...", flush=True)
     app = create_app(settings)
     print(f"guanwen serving on http://{settings.host}:{settings.port}", flush=True)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")

@@ -95,16 +95,14 @@ def summary_lines(summary: IngestSummary, seconds: float, roots: list[Path]) -> 
         f"skipped {len(summary.skipped)}) in {seconds:.1f}s"
     ]
     if summary.duplicates:
-        count = len(summary.duplicates)
-        lines.append(f"{count} near-duplicate{'s' if count != 1 else ''} indexed once (nearly the same text as an indexed article):")
+        lines.append(f"{count(len(summary.duplicates), 'near-duplicate')} indexed once (nearly the same text as an indexed article):")
         groups: dict[str, list[str]] = {}
         for duplicate in summary.duplicates:
             groups.setdefault(duplicate.duplicate_of, []).append(_document_id(duplicate.path, roots))
         for original, copies in groups.items():
             lines.append(f"  {original} is indexed for: {', '.join(copies)}")
     if summary.skipped:
-        count = len(summary.skipped)
-        lines.append(f"{count} file{'s' if count != 1 else ''} skipped:")
+        lines.append(f"{count(len(summary.skipped), 'file')} skipped:")
         lines.extend(f"  skipped {skipped.path}: {skipped.reason}" for skipped in summary.skipped)
     return lines
 

@@ -44,7 +44,8 @@ STRINGS: dict[str, dict[str, Any]] = {
     "send": {"zh": "提问", "en": "Ask"},
     "new_conversation": {"zh": "新对话", "en": "New conversation"},
     "examples_label": {"zh": "示例问题", "en": "Example questions"},
-    # Offline, English questions are answered too: searched through CC-CEDICT and quoted in Chinese.
+    # Offline, English questions are answered too: searched through CC-CEDICT and quoted in Chinese
+    # (tests/test_ui_language.py asks each English one and checks that it is answered).
     "examples": {
         "zh": [
             "东莞计划培育几个规模超百亿元的未来产业集群？",
@@ -53,10 +54,10 @@ STRINGS: dict[str, dict[str, Any]] = {
             "东莞政府“一号文”优先支持哪些前沿产业？",
         ],
         "en": [
-            "How many future-industry clusters of over 10 billion yuan does Dongguan plan to build?",
+            "How many future industry clusters worth over 10 billion yuan will Dongguan cultivate?",
             "What share of GDP did Dongguan spend on R&D in 2022?",
-            "What beam power did the China Spallation Neutron Source reach?",
-            "Which frontier industries does Dongguan's 'No. 1 document' support first?",
+            "What target beam power did the China Spallation Neutron Source reach?",
+            "What was the revenue of Dongguan's artificial intelligence industry in 2022?",
         ],
     },
     "pending": {"zh": "生成中，核实后显示来源…", "en": "Writing the answer; its sources appear once it is verified…"},
@@ -234,38 +235,6 @@ STRINGS: dict[str, dict[str, Any]] = {
     "reason_unreadable": {"zh": "无法索引（{reason}）", "en": "cannot be indexed ({reason})"},
     "reason_kept_previous": {"zh": "，原来的版本保持不变", "en": "; the previous version is kept"},
 }
-
-
-# Gradio's own labels that its zh-CN translation leaves in English (aria-label and title attributes),
-# replaced in the page by web/static/ui.js; Gradio's other strings follow the page's language
-# through Gradio's own translations (ui.js sets its locale).
-GRADIO_LABELS = {
-    "chatbot conversation": "对话记录",
-    "Copy message": "复制",
-    "Copied message": "已复制",
-    "Liked": "已赞",
-    "Disliked": "已踩",
-    "Loading response": "正在生成回答",
-    "Loading content": "正在加载",
-    "Scroll down": "滚动到底部",
-    "Click to upload or drop files": "点击上传或拖放文件",
-    "File upload": "上传文件",
-    "Copy table data": "复制表格数据",
-    "Dataframe": "表格",
-    "Fullscreen": "全屏",
-    "Exit fullscreen": "退出全屏",
-    "More tabs": "更多标签页",
-    "Open cell menu": "打开单元格菜单",
-    "Table actions": "表格操作",
-    "Reset to default value": "恢复默认值",
-    "number input for k": "k 的数值",
-    "range slider for k": "k 的滑块",
-}
-# Keys Gradio's own translations lack in every language (it would say "common.complete" to a screen
-# reader when an answer is done): handed to Gradio as gr.I18n (app.py).
-GRADIO_TRANSLATIONS = {"zh-CN": {"common.complete": "完成"}, "en": {"common.complete": "Done"}}
-# What a chat message is called for a screen reader, before its text (Gradio puts its raw HTML there).
-MESSAGE_LABELS = {"zh": {"bot": "回答：", "user": "问题："}, "en": {"bot": "Answer: ", "user": "Question: "}}
 
 
 def language(value: object) -> str:

@@ -13,7 +13,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 from starlette.responses import HTMLResponse
 
-from web.i18n import GRADIO_LABELS, MESSAGE_LABELS, t
+from web.i18n import t
+from web.i18n_gradio import GRADIO_LABELS, MESSAGE_LABELS
 
 
 @cache

@@ -1,4 +1,4 @@
-// In the chat UI's <head> (web/templates/ui_head.html), which also sets window.gwLabels from web/i18n.py.
+// In the chat UI's <head> (web/templates/ui_head.html), which also sets window.gwLabels from web/i18n_gradio.py.
 //
 // 1. A citation marker [n] (href="#gw-s-<message>-<n>") scrolls to its source in the same answer and
 //    marks it. Gradio's sanitizer keeps class, id and href (not data-).
@@ -7,7 +7,8 @@
 //    the page opens (?lang=en) and when the 中文/English switch is clicked.
 // 3. Labels for screen readers: Gradio labels each chat message "bot's message: <the raw HTML>";
 //    they become "回答：<its text>", and the few labels Gradio's translations leave in English
-//    (gwLabels) are replaced.
+//    (gwLabels) are replaced. Gradio draws a component in the locale of that moment and does not
+//    redraw it when the locale changes, so the texts of gwLabels are turned both ways too.
 (function () {
   var labels = window.gwLabels || { gradio: {}, message: { zh: {}, en: {} } };
   var params = new URLSearchParams(location.search);
@@ -64,7 +65,17 @@
   ["zh", "en"].forEach(function (code) {
     Object.keys(labels.message[code]).forEach(function (kind) { prefixes.push([labels.message[code][kind], kind]); });
   });
+  function retext() {
+    var walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT), node;
+    while ((node = walker.nextNode())) {
+      var text = node.nodeValue.trim(), key = text && english[text];
+      if (!key || (node.parentElement && node.parentElement.closest(".gw-answer-block, .message, textarea, script, style"))) continue;
+      var wanted = lang === "en" ? key : labels.gradio[key];
+      if (wanted !== text) node.nodeValue = node.nodeValue.replace(text, wanted);
+    }
+  }
   function relabel() {
+    retext();
     document.querySelectorAll("[aria-label], [title]").forEach(function (node) {
       ["aria-label", "title"].forEach(function (attribute) {
         var value = node.getAttribute(attribute), wanted = null;
