@@ -61,9 +61,11 @@ def build_ui(services: Services) -> gr.Blocks:
             with localize(gr.Tab(tr("tab_documents"), id="documents"), label="tab_documents") as documents_tab:
                 documents, admin_panel, admin_only, delete_choice = _documents(handlers, localize, lang, documents_tab, services)
         tables = [*lab_tables, documents]
-        lang.change(localize.switch, [lang, *tables], localize.components + tables)
-        lang.change(handlers.header, lang, header)
-        demo.load(handlers.on_load, None, [lang, header, documents, admin_panel, admin_only, delete_choice])
+        # No loading overlays on the header and the switch while the page settles or changes language.
+        lang.change(localize.switch, [lang, *tables], localize.components + tables, show_progress="hidden")
+        lang.change(handlers.header, lang, header, show_progress="hidden")
+        demo.load(handlers.on_load, None, [lang, header, documents, admin_panel, admin_only, delete_choice],
+                  show_progress="hidden")
     return demo
 
 
