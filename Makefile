@@ -8,11 +8,16 @@ STAMP  := $(VENV)/.installed
 setup: $(STAMP)
 
 # The CPU build of torch goes in first: a plain torch requirement would pull a multi-GB CUDA build.
+# pip runs quietly; these lines say what it is doing (about 6 minutes in all on a 2-core machine).
 $(STAMP): pyproject.toml
-	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	@echo "make setup: installing guanwen's Python packages into $(VENV)/; about 6 minutes on a fresh machine"
+	@test -x $(PY) || python3 -m venv $(VENV)
+	@echo "make setup: 1/2 torch, CPU build (the largest download; about 2 minutes)..."
+	@$(PY) -m pip install --quiet torch==2.13.0
+	@echo "make setup: 2/2 guanwen and its dependencies: chromadb, gradio, llama-index, onnxruntime... (about 4 minutes)..."
+	@$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+	@echo "make setup: done"
 
 # Browser tests drive Debian's Chromium; CJK fonts keep screenshots legible.
 browser:

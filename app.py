@@ -55,11 +55,12 @@ def create_app(settings: Settings):
     from web.errors import EXCEPTION_HANDLERS
     from web.feedback import FeedbackStore
     from web.gradio_guard import GradioGuard
+    from web.i18n_gradio import GRADIO_TRANSLATIONS
     from web.library import Library
     from web.limits import Admission, AdmissionMiddleware, BodyLimitMiddleware, RateLimitMiddleware, TokenBuckets
     from web.origins import FrameAncestorsMiddleware, cors_options, frame_ancestors
     from web.pages import ui_css, ui_head
-    from web.routers import admin, ask, documents, embed, feedback, identity, openai_api
+    from web.routers import admin, api_docs, ask, documents, embed, feedback, identity, openai_api
     from web.ui.layout import ADMIN_EVENTS, build_ui
     from web.uploads import UploadRegistry, make_upload_folder
 
@@ -70,6 +71,8 @@ def create_app(settings: Settings):
     answerer, store = build_answerer(settings)
     store.lexical()  # load the BM25 matrix now rather than on the first question
     embed.gradio_loader()  # read now: a missing file fails at start-up, not in a host page
+    for name in api_docs.ASSETS:  # likewise the API reference's Swagger UI and ReDoc files
+        api_docs.asset(name)
     # Gradio's temporary folder, where uploads wait: this process's own, bounded and emptied (web/uploads.py).
     # Set before the UI is built: Gradio reads it as each component is made.
     upload_folder = make_upload_folder(settings.upload_dir or Path(tempfile.gettempdir()))
@@ -101,18 +104,22 @@ def create_app(settings: Settings):
     api = FastAPI(
         title="guanwen 莞问", version="0.1.0", description="Cited answers about Dongguan's future industries.",
         middleware=middleware, exception_handlers=EXCEPTION_HANDLERS, lifespan=uploads.running,
+        # FastAPI's /docs and /redoc load Swagger UI and ReDoc from a CDN: web/routers/api_docs.py serves them itself.
+        docs_url=None, redoc_url=None, swagger_ui_oauth2_redirect_url=None,
     )
     api.state.services = services
     routers = [documents.health_router, ask.router, openai_api.router, documents.router, feedback.router, admin.router,
-               identity.router, embed.router]
+               identity.router, embed.router, api_docs.router]
     routers.append(identity.login_router if authenticator.enabled else identity.no_login_router)
     for router in routers:
         api.include_router(router)
     # Gradio refuses bigger uploads itself, in the page before sending, with a message. No run
     # history: it would keep one user's questions in the browser for the next user to see.
     max_file_size = upload_limit_bytes(settings)
+    # No Gradio footer links: the header links to this app's own API reference (/docs).
     app = gr.mount_gradio_app(
-        api, ui, path="/", css=ui_css(), head=ui_head(), footer_links=["api"], max_file_size=max_file_size, run_history=False
+        api, ui, path="/", css=ui_css(), head=ui_head(), footer_links=[], max_file_size=max_file_size,
+        run_history=False, i18n=gr.I18n(**GRADIO_TRANSLATIONS),
     )
     # Gradio checks the paths an event names (only its own uploads) only in an app it launched
     # itself; a mounted one skips the check. Turned on as a second line behind web/gradio_guard.py.
@@ -123,6 +130,8 @@ def create_app(settings: Settings):
 def serve(settings: Settings) -> None:
     import uvicorn
 
+    # Loading the index and the embedding model takes a few seconds (the first run also exports the model).
+    print(f"guanwen: starting: loading the index in {settings.storage_dir} and the embedding model...", flush=True)
     app = create_app(settings)
     print(f"guanwen serving on http://{settings.host}:{settings.port}", flush=True)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")

@@ -13,7 +13,8 @@ from index.embedding import EmbeddingModelError, load_embedder
 from index.store import IndexStore
 from index.vector_store import VectorStoreError
 from ingest import freshness
-from ingest.sync import IngestError, sync
+from ingest.progress import Progress, count
+from ingest.sync import IngestError, IngestSummary, sync
 from settings import load_settings
 
 
@@ -61,8 +62,12 @@ def main(argv: list[str] | None = None) -> int:
         for root in roots:
             if not root.exists():
                 raise IngestError(f"corpus folder not found: {root}")
+        # Progress goes to stderr (bars on a terminal, a line per phase elsewhere); --json prints only the summary.
+        progress = Progress() if args.json else Progress.for_stream(sys.stderr)
+        progress.start("loading the embedding model", 0, "")  # the first run exports it to ONNX: about a minute
         store = IndexStore(settings, load_embedder(settings), rebuild_on_model_change=True)
-        summary = sync(settings, store, roots, progress=not args.json)
+        progress.finish(settings.embed_model)
+        summary = sync(settings, store, roots, progress=progress)
         freshness.record(settings, roots, summary)  # for /healthz: what this ingest could not index
     except (IngestError, VectorStoreError, EmbeddingModelError) as error:
         print(f"ingest: {error}{_disk_hint(settings.storage_dir)}", file=sys.stderr)
@@ -78,14 +83,41 @@ def main(argv: list[str] | None = None) -> int:
     seconds = time.perf_counter() - started
     if store.model_changed:
         print("The embedding model changed: the whole index was rebuilt.")
-    print(
-        f"{summary.documents} documents, {summary.chunks} chunks in the index "
-        f"(added {summary.added}, updated {summary.updated}, removed {summary.removed}, "
-        f"unchanged {summary.unchanged}, skipped {len(summary.skipped)}) in {seconds:.1f}s"
-    )
-    for skipped in summary.skipped:
-        print(f"  skipped {skipped.path}: {skipped.reason}")
+    print("\n".join(summary_lines(summary, seconds, roots)))
     return 0
+
+
+def summary_lines(summary: IngestSummary, seconds: float, roots: list[Path]) -> list[str]:
+    """What a run did, for people: the totals, the near-duplicates (grouped under the article
+    indexed in their place) and every skipped file with its reason."""
+    lines = [
+        f"{count(summary.documents, 'document')}, {count(summary.chunks, 'chunk')} in the index "
+        f"(added {summary.added}, updated {summary.updated}, removed {summary.removed}, "
+        f"unchanged {summary.unchanged}, near-duplicates {len(summary.duplicates)}, "
+        f"skipped {len(summary.skipped)}) in {seconds:.1f}s"
+    ]
+    if summary.duplicates:
+        lines.append(f"{count(len(summary.duplicates), 'near-duplicate')} indexed once (nearly the same text as an indexed article):")
+        groups: dict[str, list[str]] = {}
+        for duplicate in summary.duplicates:
+            groups.setdefault(duplicate.duplicate_of, []).append(_document_id(duplicate.path, roots))
+        for original, copies in groups.items():
+            lines.append(f"  {original} is indexed for: {', '.join(copies)}")
+    if summary.skipped:
+        lines.append(f"{count(len(summary.skipped), 'file')} skipped:")
+        lines.extend(f"  skipped {skipped.path}: {skipped.reason}" for skipped in summary.skipped)
+    return lines
+
+
+def _document_id(path: str, roots: list[Path]) -> str:
+    """A file as its document id (its path inside the folder given), like the articles it duplicates."""
+    for root in roots:
+        base = root if root.is_dir() else root.parent
+        try:
+            return Path(path).relative_to(base).as_posix()
+        except ValueError:
+            continue
+    return path
 
 
 if __name__ == "__main__":

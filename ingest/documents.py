@@ -54,7 +54,8 @@ _FIELD_VALUE_MAX = 50
 _DATE = re.compile(
     r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?"
 )
-_BRACKETS = "()（）[]【】〔〕"
+# A header line wholly in one pair of brackets, such as 「（责任编辑：王某）」: the pair goes, nothing else.
+_BRACKET_PAIRS = {"(": ")", "（": "）", "[": "]", "【": "】", "〔": "〕"}
 
 # Scraped-page furniture. A comment-section label ends the article: it and everything after go.
 _COMMENTS_LABEL = re.compile(
@@ -83,6 +84,10 @@ _MD_HEADING = re.compile(r"^\s*#{1,6}\s+(.+?)\s*#*\s*$")
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
 _SENTENCE_END = re.compile(r"[。！？!?；;，,：:]$")
 _TITLE_MAX = 60
+# Where a document's title came from (ParsedDocument.title_from; the manifest keeps it in the
+# metadata as "title_from"): the last two are guesses.
+TITLE_ORIGINS = ("metadata file", "front matter", "file properties", "title line", "heading", "opening sentence", "file name")
+GUESSED_TITLE = ("opening sentence", "file name")
 
 
 class DocumentError(ValueError):
@@ -104,6 +109,7 @@ class ParsedDocument:
     content_hash: str
     metadata: dict[str, str] = field(default_factory=dict)
     sections: list[Section] = field(default_factory=list)
+    title_from: str = ""  # one of TITLE_ORIGINS
 
     def section_at(self, offset: int) -> str:
         name = ""
@@ -121,10 +127,13 @@ def decode_text(raw: bytes) -> str:
         raise DocumentError(str(error)) from None
 
 
-def read_document(path: Path, doc_id: str, raw: bytes | None = None, limits: ReadLimits = DEFAULT_LIMITS) -> ParsedDocument:
+def read_document(
+    path: Path, doc_id: str, raw: bytes | None = None, limits: ReadLimits = DEFAULT_LIMITS,
+    stated: dict[str, str] | None = None,
+) -> ParsedDocument:
     """Read ``path`` (or its bytes, already read) with the reader for its suffix and clean it,
     within ``limits`` (how far the file may expand, how many passages it may make); any failure
-    is a DocumentError."""
+    is a DocumentError. ``stated`` is what a sidecar metadata file says (ingest/metadata.py)."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise DocumentError(f"unsupported file type {path.suffix or '(none)'}")
@@ -148,6 +157,7 @@ def read_document(path: Path, doc_id: str, raw: bytes | None = None, limits: Rea
         content_hash=hashlib.sha256(raw).hexdigest(),
         title=article.title,
         metadata=article.metadata,
+        stated=stated,
     )
 
 
@@ -159,21 +169,28 @@ def parse_text(
     content_hash: str,
     title: str = "",
     metadata: dict[str, str] | None = None,
+    stated: dict[str, str] | None = None,
 ) -> ParsedDocument:
     """Clean ``text`` into a document. ``title`` and ``metadata`` are what the file's format
-    stated (a reader's findings); front matter overrides them, header lines only fill gaps."""
+    stated (a reader's findings); front matter overrides them, header lines only fill gaps, and
+    ``stated`` (a sidecar metadata file) overrides everything. Where the title came from is the
+    document's ``title_from`` (one of ``TITLE_ORIGINS``)."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
     metadata = {key: value for key, value in (metadata or {}).items() if value}
+    stated = {key: value for key, value in (stated or {}).items() if value}
     title = title.strip()
+    origin = "file properties" if title else ""
     match = _FRONT_MATTER.match(text)
     if match:
         for line in match.group(1).splitlines():
             key, _, value = line.partition(":")
-            if key.strip() == "title":
-                title = value.strip().strip("\"'") or title
+            if key.strip() == "title" and value.strip().strip("\"'"):
+                title, origin = value.strip().strip("\"'"), "front matter"
             elif key.strip() and value.strip():
                 metadata[key.strip()] = value.strip().strip("\"'")
         text = text[match.end():]
+    if stated.get("title"):
+        title, origin = stated["title"], "metadata file"
 
     lines = [line.strip() for line in text.split("\n")]
     lines = [line for line in lines if line]
@@ -183,7 +200,8 @@ def parse_text(
     lines, title_line = _take_header(lines, metadata)
     lines = _drop_furniture(lines, metadata)
     lines = _take_trailer(lines, metadata)
-    title = title or title_line
+    if title_line and not title:
+        title, origin = title_line, "title line"
 
     body: list[str] = []
     sections: list[tuple[int, str]] = []  # (index of heading line in body, heading)
@@ -195,7 +213,8 @@ def parse_text(
         if heading:
             name = heading.group(1)
             if not body and (not title or _same(name, title)):
-                title = title or name  # the heading that opens the document is its title
+                if not title:  # the heading that opens the document is its title
+                    title, origin = name, "heading"
                 continue
             sections.append((len(body), name))
             body.append(name)
@@ -216,14 +235,20 @@ def parse_text(
     for line in body:
         starts.append(offset)
         offset += len(line) + 1
+    if not title:
+        title, origin = derive_title(clean), "opening sentence"
+    if not title:
+        title, origin = Path(doc_id).stem or doc_id, "file name"
+    metadata.update((key, value) for key, value in stated.items() if key != "title")
     return ParsedDocument(
         doc_id=doc_id,
         path=path,
-        title=title or derive_title(clean) or Path(doc_id).stem or doc_id,
+        title=title,
         text=clean,
         content_hash=content_hash,
         metadata=metadata,
         sections=[Section(start=starts[index], title=name) for index, name in sections],
+        title_from=origin,
     )
 
 
@@ -247,7 +272,7 @@ def header_fields(line: str) -> list[tuple[str, str, str]] | None:
     「作者：郑康喜」, 「来源：南方财经 发布时间：2024-03-12 08:30」, 「2024-03-12 10:20 来源：东莞日报」,
     「（责任编辑：王某）」. A field value longer than a name or a date means the line is prose.
     """
-    stripped = line.strip().strip(_BRACKETS).strip()
+    stripped = _unbracketed(line.strip())
     date = _DATE.match(stripped)
     rest = stripped[date.end():].lstrip() if date else stripped
     found = list(_HEADER_FIELD.finditer(rest))
@@ -261,6 +286,21 @@ def header_fields(line: str) -> list[tuple[str, str, str]] | None:
             return None
         fields.append((current.group(1), _HEADER_KEYS[current.group(1)], value))
     return fields
+
+
+def _unbracketed(line: str) -> str:
+    """The line without one pair of brackets enclosing all of it; brackets inside a value (「来源：
+    测试稿（内部）」) stay, and so does a closing bracket that only ends the value."""
+    opening = line[:1]
+    closing = _BRACKET_PAIRS.get(opening)
+    if not closing or len(line) < 2 or not line.endswith(closing):
+        return line
+    depth = 0
+    for index, char in enumerate(line):
+        depth += (char == opening) - (char == closing)
+        if depth == 0 and index < len(line) - 1:
+            return line  # 「（图源：甲）（责任编辑：乙）」: the first pair closes before the end
+    return line[1:-1].strip()
 
 
 def _record(fields: list[tuple[str, str, str]], metadata: dict[str, str]) -> None:

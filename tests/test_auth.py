@@ -438,10 +438,11 @@ def test_logging_in_in_chromium_then_asking_and_rating(auth_app, chromium):
     page.wait_for_selector("#gw-chat .gw-source mark", timeout=60_000)
     page.screenshot(path=str(OUTPUT_DIR / "auth-chat.png"), full_page=True)
     # Feedback from the UI is stored under the logged-in user's name.
-    page.locator("#gw-chat button[aria-label='Dislike']").last.click()
+    page.locator("#gw-chat button[aria-label='踩']").last.click()  # saved at the click; the comment joins it
+    page.wait_for_selector("#gw-feedback-status:has-text('评价已保存')", timeout=30_000)
     page.fill("#gw-comment textarea", "ui note from li")
     page.click("#gw-feedback-send")
-    page.wait_for_selector("#gw-feedback-status:has-text('反馈已保存')", timeout=30_000)
+    page.wait_for_selector("#gw-feedback-status:has-text('补充说明已保存')", timeout=30_000)
     rows = [json.loads(line) for line in (folder / "storage" / "feedback.jsonl").read_text(encoding="utf-8").splitlines()]
     assert next(r for r in rows if r["comment"] == "ui note from li")["user"] == "li"
     context.close()

@@ -28,6 +28,8 @@ NEW_ARTICLE = (
     "该实验室计划在2026年前建成第二条氮化镓生产线。\n"
 )
 NEW_QUESTION = "松山湖材料实验室的氮化镓材料年产值达到多少？"
+NEW_TITLE = "松山湖材料实验室：氮化镓量产（2024）"
+NEW_SOURCE = "测试稿（新用户体验测试用）"
 
 
 def _file(tmp_path: Path, name: str, text: str | bytes) -> Path:
@@ -380,6 +382,10 @@ def test_admin_uploads_an_article_in_chromium_and_the_chat_answers_from_it(admin
         page.locator("#gw-admin-only").wait_for(state="hidden", timeout=30_000)
         page.locator("#gw-upload input[type=file]").set_input_files(str(article))
         _wait_until_uploaded(page, NEW_NAME)
+        # The title, date and source an official gives are kept exactly, brackets and all.
+        page.locator("#gw-upload-title textarea").fill(NEW_TITLE)
+        page.locator("#gw-upload-date textarea").fill("2024年3月5日")
+        page.locator("#gw-upload-source textarea").fill(NEW_SOURCE)
         page.locator("#gw-upload-send").click()
         status = page.locator("#gw-admin-status")
         status.get_by_text(f"已添加：{NEW_NAME}").wait_for(timeout=120_000)
@@ -387,10 +393,16 @@ def test_admin_uploads_an_article_in_chromium_and_the_chat_answers_from_it(admin
         page.wait_for_function(
             "name => document.querySelector('#gw-documents').innerText.includes(name)", arg=NEW_NAME, timeout=30_000
         )
+        listed = page.locator("#gw-documents").inner_text()
+        assert NEW_TITLE in listed and "2024-03-05" in listed and NEW_SOURCE in listed
+        assert json.loads((corpus / f"{NEW_NAME}.meta.json").read_text(encoding="utf-8")) == {
+            "title": NEW_TITLE, "published": "2024-03-05", "source": NEW_SOURCE
+        }
+        assert page.locator("#gw-upload-title textarea").input_value() == ""  # the form is emptied for the next one
         page.screenshot(path=str(OUTPUT_DIR / "documents-uploaded.png"), full_page=True)
 
         answer = _ask(page, NEW_QUESTION)
-        assert "三十亿元" in answer and "松山湖材料实验室氮化镓量产" in answer  # quoted, with its source title
+        assert "三十亿元" in answer and NEW_TITLE in answer and NEW_SOURCE in answer  # quoted, with its title and source
         page.screenshot(path=str(OUTPUT_DIR / "documents-answer-from-upload.png"), full_page=True)
 
         # Unsafe and oversized files get a message, not a traceback, and are not saved.
@@ -405,22 +417,34 @@ def test_admin_uploads_an_article_in_chromium_and_the_chat_answers_from_it(admin
         # Gradio refuses it before it is sent (mount_gradio_app's max_file_size is GUANWEN_MAX_FILE_MB).
         page.get_by_text('exceed the maximum allowed size of 48.8 Kb: "big.txt"').wait_for(timeout=30_000)
         page.screenshot(path=str(OUTPUT_DIR / "documents-too-big.png"), full_page=True)
-        assert sorted(p.name for p in corpus.iterdir()) == sorted([SEED_ARTICLE.name, NEW_NAME])
+        assert sorted(p.name for p in corpus.iterdir()) == sorted([SEED_ARTICLE.name, NEW_NAME, f"{NEW_NAME}.meta.json"])
 
-        # Delete: gone from the list, the folder and the answers.
+        # Delete: first it says what goes and asks; cancelling deletes nothing.
         page.reload(wait_until="load")
         page.get_by_role("tab", name="文档").click()
         page.locator("#gw-delete-choice input").click()
-        page.get_by_role("option", name=f"松山湖材料实验室氮化镓量产 ({NEW_NAME})").click()
+        page.get_by_role("option", name=f"{NEW_TITLE} ({NEW_NAME})").click()
         page.locator("#gw-delete").click()
+        what = page.locator("#gw-delete-what")
+        what.get_by_text("确认删除").wait_for(timeout=30_000)
+        said = what.inner_text()
+        assert NEW_TITLE in said and f"「{NEW_NAME}」" in said and f"「{NEW_NAME}.meta.json」" in said
+        assert "1 个段落" in said and "无法撤销" in said
+        page.screenshot(path=str(OUTPUT_DIR / "documents-delete-confirmation.png"), full_page=True)
+        page.locator("#gw-delete-no").click()
+        status.get_by_text("已取消，没有删除任何文件").wait_for(timeout=30_000)
+        assert (corpus / NEW_NAME).exists() and page.locator("#gw-delete-confirm").is_hidden()
+        # Then, confirmed: gone from the list, the folder and the answers.
+        page.locator("#gw-delete").click()
+        page.locator("#gw-delete-yes").click()
         status.get_by_text(f"已从索引中删除：{NEW_NAME}").wait_for(timeout=120_000)
         page.wait_for_function(
             "name => !document.querySelector('#gw-documents').innerText.includes(name)", arg=NEW_NAME, timeout=30_000
         )
         page.screenshot(path=str(OUTPUT_DIR / "documents-deleted.png"), full_page=True)
-        assert not (corpus / NEW_NAME).exists()
+        assert not (corpus / NEW_NAME).exists() and not (corpus / f"{NEW_NAME}.meta.json").exists()
         answer = _ask(page, NEW_QUESTION)
-        assert "松山湖材料实验室氮化镓量产" not in answer
+        assert NEW_TITLE not in answer
     assert NEW_NAME not in _cited(url, tokens["admin"], NEW_QUESTION)
 
 
@@ -452,7 +476,7 @@ def test_a_user_sees_no_document_controls_and_the_server_refuses_them(admin_app,
                 const file = {path: "/etc/hostname", orig_name: "user-upload.txt", meta: {_type: "gradio.FileData"}};
                 return {
                     send: [upload.status, await upload.json()],
-                    upload: await call("upload_documents", [[file], "zh"]),
+                    upload: await call("upload_documents", [[file], "", "", "", "zh"]),
                     reindex: await call("reindex_documents", ["en"]),
                     delete: await call("delete_document", ["dongguan-future-industries.txt", "zh"]),
                 };
@@ -461,3 +485,32 @@ def test_a_user_sees_no_document_controls_and_the_server_refuses_them(admin_app,
     assert {name: status for name, (status, _) in results.items()} == {"send": 403, "upload": 403, "reindex": 403, "delete": 403}, results
     assert all("may not use this endpoint" in body["error"] for _, body in results.values()), results
     assert sorted(p.name for p in corpus.iterdir()) == [SEED_ARTICLE.name]
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_who_is_signed_in_and_the_logout_link_are_on_every_page(admin_app, chromium):
+    url, _, _ = admin_app
+    with _logged_in(chromium, url, "wang", width=375) as page:  # a phone: the bar still fits
+        page.locator("#gw-user").wait_for(timeout=30_000)
+        for tab in ("问答", "检索实验室", "文档"):
+            page.get_by_role("tab", name=tab).click()
+            assert page.locator("#gw-user").inner_text().startswith("已登录：wang（管理员）"), tab
+            logout = page.locator("#gw-logout")
+            assert logout.is_visible() and logout.inner_text() == "退出登录"
+            where = logout.bounding_box()
+            assert where["x"] + where["width"] <= 375 and where["y"] < 800, (tab, where)
+        page.screenshot(path=str(OUTPUT_DIR / "signed-in-phone.png"))
+        page.goto(url + "/docs", wait_until="load")  # the API reference too
+        assert page.locator("#gw-user").inner_text().startswith("已登录：wang（管理员）")
+        page.screenshot(path=str(OUTPUT_DIR / "signed-in-docs.png"))
+        page.locator("#gw-logout").click()
+        page.wait_for_selector("#gw-username", timeout=30_000)
+        assert page.url.endswith("/login")
+        page.goto(url + "/", wait_until="load")  # signed out: the chat asks for a login again
+        page.wait_for_selector("#gw-username", timeout=30_000)
+    with _logged_in(chromium, url, "li") as page:
+        page.locator("#gw-user").get_by_text("已登录：li（用户）").wait_for(timeout=30_000)
+        page.locator("#gw-lang").get_by_text("English", exact=True).click()
+        page.locator("#gw-user").get_by_text("Signed in as li (user)").wait_for(timeout=30_000)
+        assert page.locator("#gw-logout").inner_text() == "Sign out"

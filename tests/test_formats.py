@@ -565,7 +565,7 @@ def test_an_unexpected_reader_failure_becomes_a_skip_reason(fake_settings, monke
 def test_sync_never_lets_a_reading_error_escape(fake_settings, monkeypatch):
     import ingest.sync
 
-    def broken(path, doc_id, raw=None, limits=None):
+    def broken(path, doc_id, raw=None, limits=None, stated=None):
         raise RuntimeError("boom")
 
     monkeypatch.setattr(ingest.sync, "read_document", broken)

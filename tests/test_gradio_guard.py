@@ -95,15 +95,15 @@ def _events_naming(path: str, fn_index: int) -> list[tuple[str, dict]]:
     file = {"path": path, "meta": {"_type": "gradio.FileData"}}
     bare = {"path": path}
     return [
-        ("/gradio_api/queue/join", {"data": [[file], "zh"], "fn_index": fn_index, "trigger_id": 44, "session_hash": "zerotest01"}),
-        ("/gradio_api/run/upload_documents", {"data": [[file], "zh"]}),
-        ("/gradio_api/run/upload_documents", {"data": [[bare], "zh"]}),
-        ("/gradio_api/api/upload_documents", {"data": [[bare], "zh"]}),
-        ("/gradio_api/call/upload_documents", {"data": [[file], "zh"]}),
-        ("/gradio_api/call/v2/upload_documents", {"files": [file], "lang": "zh"}),
+        ("/gradio_api/queue/join", {"data": [[file], "", "", "", "zh"], "fn_index": fn_index, "trigger_id": 44, "session_hash": "zerotest01"}),
+        ("/gradio_api/run/upload_documents", {"data": [[file], "", "", "", "zh"]}),
+        ("/gradio_api/run/upload_documents", {"data": [[bare], "", "", "", "zh"]}),
+        ("/gradio_api/api/upload_documents", {"data": [[bare], "", "", "", "zh"]}),
+        ("/gradio_api/call/upload_documents", {"data": [[file], "", "", "", "zh"]}),
+        ("/gradio_api/call/v2/upload_documents", {"files": [file], "title": "", "published": "", "source": "", "lang": "zh"}),
         ("/gradio_api/run/lab_search", {"data": [[file], "zh"], "fn_index": fn_index}),  # the index wins over the name
-        ("/gradio_api/run/upload_documents", {"data": [[{**file, "url": "http://127.0.0.1:1/x"}], "zh"]}),
-        ("/gradio_api/run/upload_documents", {"data": [None, "zh"], "event_data": {"value": file}}),
+        ("/gradio_api/run/upload_documents", {"data": [[{**file, "url": "http://127.0.0.1:1/x"}], "", "", "", "zh"]}),
+        ("/gradio_api/run/upload_documents", {"data": [None, "", "", "", "zh"], "event_data": {"value": file}}),
     ]
 
 
@@ -155,7 +155,7 @@ def test_no_event_pulls_a_server_file_into_the_corpus_or_gradios_folder(guarded)
     # Another administrator's upload is theirs alone.
     sun = clients["sun"]
     [handle] = sun.post("/gradio_api/upload", files={"files": ("储能.txt", ARTICLE, "text/plain")}).json()
-    stolen = wang.post("/gradio_api/run/upload_documents", json={"data": [[{"path": handle, "meta": {"_type": "gradio.FileData"}}], "zh"]})
+    stolen = wang.post("/gradio_api/run/upload_documents", json={"data": [[{"path": handle, "meta": {"_type": "gradio.FileData"}}], "", "", "", "zh"]})
     assert stolen.status_code == 403
     assert sorted(p.name for p in (folder / "corpus").iterdir()) == [SEED_ARTICLE.name]
 
@@ -173,11 +173,11 @@ def test_uploads_are_for_administrators_answer_handles_and_are_deleted_after_use
     [handle] = response.json()
     assert handle.startswith("gw-upload-") and not any(marker in response.text for marker in SERVER_PATH_MARKERS)
     assert any(p.read_bytes() == ARTICLE for p in _files_under(uploads))
-    used = wang.post("/gradio_api/run/upload_documents", json={"data": [[{"path": handle, "meta": {"_type": "gradio.FileData"}}], "zh"]})
+    used = wang.post("/gradio_api/run/upload_documents", json={"data": [[{"path": handle, "meta": {"_type": "gradio.FileData"}}], "", "", "", "zh"]})
     assert used.status_code == 200 and "已添加：储能.txt" in used.json()["data"][0], used.text
     assert not any(marker in used.text for marker in SERVER_PATH_MARKERS)
     assert not any(p.read_bytes() == ARTICLE for p in _files_under(uploads))  # deleted once used
-    again = wang.post("/gradio_api/run/upload_documents", json={"data": [[{"path": handle, "meta": {"_type": "gradio.FileData"}}], "zh"]})
+    again = wang.post("/gradio_api/run/upload_documents", json={"data": [[{"path": handle, "meta": {"_type": "gradio.FileData"}}], "", "", "", "zh"]})
     assert again.status_code == 403  # a handle is good for one upload
 
     unused = "东莞未用的上传。".encode("utf-8") * 10

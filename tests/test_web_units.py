@@ -133,9 +133,11 @@ def test_lab_tables(fake_settings, fake_store, tmp_path):
     answerer = Answerer(fake_settings, searcher, None)
     library = Library(fake_store, searcher, fake_settings)
     rows = search_rows(library, "东莞计划培育几个规模超百亿元的未来产业集群？", "hybrid", 3)
-    assert [r[0] for r in rows] == [1, 2, 3] and rows[0][3] is not None and rows[0][9] == 1
+    # rank, passage, article, fused score, BM25 score and rank, dense, best sentence, fused rank
+    assert [r[0] for r in rows] == [1, 2, 3] and rows[0][5] is not None and rows[0][10] == 1
+    assert "规模超百亿元" in " ".join(r[1] for r in rows) and rows[0][2]
     bm25 = search_rows(library, "散裂中子源", "bm25", 2)
-    assert all(r[5] is None and r[7] is None and r[8] is None for r in bm25)
+    assert all(r[3] is None and r[7] is None and r[9] is None and r[10] is None for r in bm25)
     assert search_rows(library, "  ", "hybrid", 3) == []
     questions = tmp_path / "q.jsonl"
     questions.write_text(

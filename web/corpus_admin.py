@@ -8,7 +8,9 @@ an upload is saved there (then indexed), a delete removes the file (then the ind
 
 An uploaded file that cannot be indexed (unreadable, a near-duplicate of an indexed article) is
 not kept: it is removed again and, if it replaced a file of the same name, that file is put back,
-so a bad upload never costs the version that worked.
+so a bad upload never costs the version that worked. A title, date and source given with an upload
+are written beside the article as its sidecar metadata file (ingest/metadata.py), kept or put back
+with it; deleting an article deletes its sidecar too.
 """
 
 from __future__ import annotations
@@ -16,13 +18,12 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-import shutil
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ingest import freshness
+from ingest import freshness, metadata
 from ingest.documents import SUPPORTED_SUFFIXES
 from ingest.sync import IngestError, IngestSummary, ingest_lock, sync_holding_lock
 from web.admin_report import Problem, Report
@@ -40,10 +41,12 @@ def _suffix_problem(name: str) -> dict[str, Any] | None:
 
 @dataclass
 class Upload:
-    """One uploaded file: the name it is to have in the corpus and where its bytes are now."""
+    """One uploaded file: the name it is to have in the corpus, where its bytes are now, and the
+    metadata to write beside it (None: leave any sidecar it has as it is)."""
 
     name: str
     source: Path
+    stated: dict[str, str] | None = None
 
 
 def upload_limit_bytes(settings) -> int:
@@ -99,6 +102,13 @@ class CorpusAdmin:
             return Report(error="bad_doc_id", error_params={"doc_id": doc_id[:200]})
         return self._run(Report(), [], delete=doc_id)
 
+    def files_of(self, doc_id: str) -> list[str]:
+        """The files a delete of ``doc_id`` removes from the corpus folder: the article and its sidecar."""
+        path = self._corpus_path(doc_id) if isinstance(doc_id, str) and doc_id.strip() else None
+        if path is None:
+            return []
+        return [p.relative_to(self.settings.corpus_dir).as_posix() for p in (path, metadata.sidecar_for(path)) if p.is_file()]
+
     # --- under the ingest lock --------------------------------------------------------------------
 
     def _run(self, report: Report, uploads: list[Upload], delete: str | None) -> Report:
@@ -112,16 +122,19 @@ class CorpusAdmin:
                         return Report(error="not_found", error_params={"doc_id": delete})
                     if path and path.is_file():
                         path.unlink()
+                    if path:
+                        metadata.sidecar_for(path).unlink(missing_ok=True)
                 corpus.mkdir(parents=True, exist_ok=True)
-                saved = [(u.name, *self._save(u, corpus)) for u in uploads]  # (name, target, backup)
+                saved = [(u.name, *self._save(u, corpus)) for u in uploads]  # (name, target, backups)
                 try:
                     summary = sync_holding_lock(self.settings, self.store, [corpus])
                     if self._keep_only_indexed(summary, saved, report):
                         summary = sync_holding_lock(self.settings, self.store, [corpus])  # index what was put back
                 finally:
-                    for _, _, backup in saved:
-                        if backup is not None and backup.exists():
-                            backup.unlink()
+                    for _, _, backups in saved:
+                        for backup in backups.values():
+                            if backup is not None and backup.exists():
+                                backup.unlink()
                 after = {d: r.content_hash for d, r in self.store.manifest.documents().items()}
                 freshness.record(self.settings, [corpus], summary)
         except IngestError:
@@ -140,18 +153,24 @@ class CorpusAdmin:
         report.documents, report.chunks = summary.documents, summary.chunks
         return report
 
-    def _save(self, upload: Upload, corpus: Path) -> tuple[Path, Path | None]:
-        """Copy the upload into the corpus under its name; a file it replaces is moved aside
-        (hidden, so ingest ignores it) until the new one is known to index."""
+    def _save(self, upload: Upload, corpus: Path) -> tuple[Path, dict[Path, Path | None]]:
+        """Copy the upload (and the sidecar its metadata makes) into the corpus under its name; a
+        file it replaces is moved aside (hidden, so ingest ignores it) until the new one is known
+        to index. Returns the article's path and, per file written, its backup (None: it is new)."""
         target = corpus / upload.name
-        staging = corpus / f"{_STAGING_PREFIX}{secrets.token_hex(6)}"
-        shutil.copyfile(upload.source, staging)
-        backup = None
-        if target.exists():
-            backup = corpus / f"{_STAGING_PREFIX}{secrets.token_hex(6)}.previous"
-            os.replace(target, backup)
-        os.replace(staging, target)
-        return target, backup
+        written = {target: upload.source.read_bytes()}
+        if upload.stated is not None:
+            written[metadata.sidecar_for(target)] = metadata.dump(upload.stated)
+        backups: dict[Path, Path | None] = {}
+        for path, data in written.items():
+            staging = corpus / f"{_STAGING_PREFIX}{secrets.token_hex(6)}"
+            staging.write_bytes(data)
+            backups[path] = None
+            if path.exists():
+                backups[path] = corpus / f"{_STAGING_PREFIX}{secrets.token_hex(6)}.previous"
+                os.replace(path, backups[path])
+            os.replace(staging, path)
+        return target, backups
 
     def _keep_only_indexed(self, summary: IngestSummary, saved: list[tuple[str, Path, Path | None]], report: Report) -> bool:
         """Take back the uploads ingest skipped or found to be near-duplicates; True when a file
@@ -159,18 +178,20 @@ class CorpusAdmin:
         skipped = {Path(s.path): s.reason for s in summary.skipped}
         duplicates = {Path(d.path): d.duplicate_of for d in summary.duplicates}
         restored = False
-        for name, target, backup in saved:
+        for name, target, backups in saved:
             if target in skipped:
                 problem = Problem(name, "unreadable", {"reason": self._scrub(skipped[target])})
             elif target in duplicates:
                 problem = Problem(name, "duplicate", {"original": duplicates[target]})
             else:
                 continue
-            target.unlink()
-            if backup is not None:
-                os.replace(backup, target)
+            for path, backup in backups.items():
+                path.unlink(missing_ok=True)
+                if backup is not None:
+                    os.replace(backup, path)
+                    restored = True
+            if backups[target] is not None:
                 problem.params["kept_previous"] = True
-                restored = True
             report.rejected.append(problem)
         return restored
 

@@ -7,7 +7,10 @@ that fails, the file is cut back to its length before the write and the error is
 for the client), so a full disk never leaves half a record. A line torn by a machine dying
 mid-write is ended before the next record is appended (so that record is not lost with it), and
 skipped when reading, as is any line that is not UTF-8 JSON. The HTTP side is
-web/routers/feedback.py; the chat UI stores its 👍/👎 here too.
+web/routers/feedback.py; the chat UI stores its thumbs up/down here too, at the click, and a
+comment given afterwards as a later line with the same ``feedback_id`` (the file stays
+append-only; reading keeps the last line of each id, and a line ``{"feedback_id": …,
+"withdrawn": true}`` for a rating taken back drops it).
 
 Limits: one record may take at most ``max_record_bytes`` as stored (413), and one client at most
 ``budget`` KiB an hour (429 with Retry-After), so nobody can fill the disk with feedback.
@@ -44,10 +47,11 @@ class FeedbackStore:
         self.budget = budget  # KiB per client
         self._lock = threading.Lock()
 
-    def add(self, feedback: FeedbackRequest, user: str = "", client: str = "") -> dict:
-        """Store one record for ``user``; ``client`` is who the hourly budget counts (default: the user)."""
+    def add(self, feedback: FeedbackRequest, user: str = "", client: str = "", feedback_id: str | None = None) -> dict:
+        """Store one record for ``user``; ``client`` is who the hourly budget counts (default: the
+        user). With the ``feedback_id`` of earlier feedback, this replaces it."""
         record = {
-            "feedback_id": uuid.uuid4().hex[:12],
+            "feedback_id": feedback_id or uuid.uuid4().hex[:12],
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "user": user,
             **feedback.model_dump(),
@@ -60,6 +64,14 @@ class FeedbackStore:
             if wait > 0:
                 seconds = max(1, math.ceil(min(wait, 3600)))
                 raise FeedbackRefused(429, f"too much feedback from this client: try again in {seconds} s", seconds)
+        self._append(line)
+        return record
+
+    def withdraw(self, feedback_id: str, user: str = "") -> None:
+        """A rating taken back (the thumb clicked again): it no longer counts."""
+        self._append((json.dumps({"feedback_id": feedback_id, "user": user, "withdrawn": True}) + "\n").encode("utf-8"))
+
+    def _append(self, line: bytes) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._lock:
             fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
@@ -68,22 +80,28 @@ class FeedbackStore:
                 _append_whole(fd, line)
             finally:
                 os.close(fd)  # closing releases the lock
-        return record
 
     def records(self) -> list[dict]:
+        """Every piece of feedback, oldest first: the last line of each id, withdrawn ones left out."""
         try:
             data = self.path.read_bytes()
         except FileNotFoundError:
             return []
-        records = []
-        for line in data.split(b"\n"):
+        records: dict[str, dict] = {}
+        for number, line in enumerate(data.split(b"\n")):
             try:
                 row = json.loads(line.decode("utf-8"))
             except (UnicodeDecodeError, json.JSONDecodeError):
                 continue  # a line torn by a crash
-            if isinstance(row, dict):
-                records.append(row)
-        return records
+            if not isinstance(row, dict):
+                continue
+            key = str(row.get("feedback_id") or f"line-{number}")
+            if row.get("withdrawn"):
+                records.pop(key, None)
+                continue
+            first = records.get(key)  # a replaced record keeps its place and when it was first given
+            records[key] = row if first is None else {**row, "created": first.get("created", row.get("created"))}
+        return list(records.values())
 
 
 def _append_whole(fd: int, line: bytes) -> None:

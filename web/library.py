@@ -58,7 +58,8 @@ class Library:
             return missing
 
     def documents(self) -> list[DocumentOut]:
-        """The indexed articles, newest first: title, date, source, author (where stated), chunks."""
+        """The indexed articles, newest first: title, date, source, author (where stated), chunks,
+        and where the title came from."""
         return sorted(
             (
                 DocumentOut(
@@ -69,6 +70,7 @@ class Library:
                     author=d.metadata.get("author", ""),
                     chunks=d.chunk_count,
                     flags=d.metadata.get("flags", ""),
+                    title_from=d.metadata.get("title_from", ""),
                 )
                 for d in self._store.manifest.documents().values()
             ),

@@ -1,10 +1,11 @@
 """The pages and assets guanwen serves itself, from files: Jinja2 templates in web/templates/ (HTML,
 autoescaped) and the CSS and JavaScript they inline from web/static/. The login page, the embed
-widget's page and the chat UI's CSS and ``<head>`` script are built here; the chat's answers are
-templates too (answer.html, rendered by web/ui/rendering.py)."""
+widget's page, the API reference, the chat UI's header, CSS and ``<head>`` script are built here;
+the chat's answers are templates too (answer.html, rendered by web/ui/rendering.py)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
@@ -13,6 +14,8 @@ from markupsafe import Markup
 from starlette.responses import HTMLResponse
 
 from web.csrf import CSRF_COOKIE, new_token
+from web.i18n import t
+from web.i18n_gradio import GRADIO_LABELS, MESSAGE_LABELS
 
 
 @cache
@@ -23,6 +26,21 @@ def asset(name: str) -> Markup:
 
 _templates = Environment(loader=PackageLoader("web", "templates"), autoescape=select_autoescape(["html"]))
 _templates.globals["asset"] = asset
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """Who the signed-in person is, for the bar with the logout link (nothing while auth is off)."""
+
+    name: str
+    role: str
+
+
+def signed_in(identity, auth_enabled: bool) -> SignedIn | None:
+    """The person behind a login session; None without auth, or for a program's token."""
+    if not auth_enabled or identity is None or identity.via != "session":
+        return None
+    return SignedIn(identity.name, identity.role)
 
 
 def render(template: str, **values: object) -> str:
@@ -51,4 +69,14 @@ def ui_css() -> str:
 
 
 def ui_head() -> str:
-    return render("ui_head.html")
+    return render("ui_head.html", labels={"gradio": GRADIO_LABELS, "message": MESSAGE_LABELS})
+
+
+def api_docs_page(kind: str, lang: str, user: SignedIn | None) -> str:
+    """/docs (``kind`` "swagger") or /redoc ("redoc"): web/templates/api_docs.html."""
+    return render("api_docs.html", kind=kind, lang=lang, user=user, tr=t)
+
+
+def ui_header(lang: str, user: SignedIn | None) -> str:
+    """The chat UI's header: the title, the API reference link, who is signed in and the logout link."""
+    return render("ui_header.html", lang=lang, user=user, tr=t)

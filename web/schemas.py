@@ -143,6 +143,10 @@ class DocumentOut(BaseModel):
     author: str = ""
     chunks: int
     flags: str = ""  # text in the article that reads as an instruction to the model, and why (index/instructions.py)
+    title_from: str = Field(
+        "", description="Where the title came from: metadata file, front matter, file properties, title line, heading, "
+        "opening sentence or file name (the last two are guesses; docs/ingest.md)."
+    )
 
 
 # --- /api/feedback -------------------------------------------------------------------------------

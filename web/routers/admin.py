@@ -11,13 +11,14 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from fastapi import APIRouter, Depends, UploadFile
+from fastapi import APIRouter, Depends, Form, UploadFile
 from fastapi.responses import JSONResponse
 
 from web.access import require_admin
 from web.admin_report import Report
 from web.corpus_admin import Upload
 from web.deps import AdminDep, CallerDep
+from web.inputs import stated_metadata
 
 router = APIRouter(prefix="/api/admin", dependencies=[Depends(require_admin)], responses={403: {}, 409: {}})
 
@@ -25,11 +26,21 @@ _STATUS = {"forbidden": 403, "busy": 409, "failed": 500, "no_files": 422, "no_do
 
 
 @router.post("/documents", responses={413: {}, 422: {}})
-def upload_documents(files: list[UploadFile], admin: AdminDep, caller: CallerDep):
+def upload_documents(
+    files: list[UploadFile], admin: AdminDep, caller: CallerDep,
+    title: str = Form("", description="The article's title (one file only), kept as written in its sidecar metadata file."),
+    published: str = Form("", description="Date published: YYYY-MM-DD, YYYY-MM or YYYY (2024年3月5日 is read as 2024-03-05)."),
+    source: str = Form("", description="Where the article comes from, e.g. 东莞日报."),
+):
     """Upload articles (multipart, one or more `files` fields) into the corpus folder and index
-    them. 200 with what was added, updated, unchanged or not saved and why; 413 when every
-    file is over the size limit, 422 when none could be saved for another reason."""
-    uploads = [Upload(upload.filename or "", _spool(upload)) for upload in files]
+    them; `title`, `published` and `source` are written beside them (ARTICLE.meta.json). 200 with
+    what was added, updated, unchanged or not saved and why; 413 when every file is over the size
+    limit, 422 when none could be saved for another reason (or the metadata is unusable)."""
+    stated, problem = stated_metadata(title, published, source, count=len(files))
+    if problem:
+        report = Report(error=problem[0], error_params=problem[1])
+        return JSONResponse(report.as_dict(), status_code=422)
+    uploads = [Upload(upload.filename or "", _spool(upload), stated) for upload in files]
     try:
         report = admin.upload(caller, uploads)
     finally:

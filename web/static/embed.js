@@ -1,5 +1,5 @@
 // GET /embed (web/templates/embed.html): asks api/ask/stream, shows the provisional text, then the
-// verified answer with clickable [n] markers and its sources, and 👍/👎 feedback (api/feedback).
+// verified answer with clickable [n] markers and its sources, and thumbs up/down feedback (api/feedback).
 // Every piece of answer or passage text is inserted with textContent/text nodes, never as HTML.
 (function () {
   "use strict";
@@ -113,12 +113,25 @@
     scrollDown();
   }
 
+  var THUMB = "M7 10v11H3V10h4zm2 11h8.2a2 2 0 0 0 2-1.6l1.3-7A2 2 0 0 0 18.5 10H14l.8-4.2A2 2 0 0 0 13 3.5L9 10v11z";
+  function thumb(down) {
+    var ns = "http://www.w3.org/2000/svg", svg = document.createElementNS(ns, "svg"), path = document.createElementNS(ns, "path");
+    svg.setAttribute("viewBox", "0 0 24 24"); svg.setAttribute("width", "14"); svg.setAttribute("height", "14");
+    svg.setAttribute("aria-hidden", "true"); svg.setAttribute("class", "gw-thumb");
+    if (down) svg.setAttribute("transform", "rotate(180)");
+    path.setAttribute("d", THUMB); path.setAttribute("fill", "currentColor");
+    svg.appendChild(path);
+    return svg;
+  }
+
   function feedbackControls(node, a, asked) {
     var box = el("div", "gw-rate");
     box.appendChild(document.createTextNode("这个回答有帮助吗？ "));
-    var up = el("button", "gw-rate-up", "👍"), down = el("button", "gw-rate-down", "👎");
+    // Drawn thumbs (SVG), not emoji: a machine without an emoji font would show empty boxes.
+    var up = el("button", "gw-rate-up"), down = el("button", "gw-rate-down");
+    up.appendChild(thumb(false)); up.appendChild(document.createTextNode(" 有帮助"));
+    down.appendChild(thumb(true)); down.appendChild(document.createTextNode(" 没帮助"));
     [up, down].forEach(function (b) { b.type = "button"; b.setAttribute("aria-pressed", "false"); box.appendChild(b); });
-    up.setAttribute("aria-label", "有帮助"); down.setAttribute("aria-label", "没有帮助");
     var formBox = el("div", "gw-rate-form"); formBox.hidden = true;
     var wrongLabel = el("label"), wrong = el("input");
     wrong.type = "checkbox"; wrong.className = "gw-rate-wrong";

@@ -20,10 +20,13 @@ from settings import GOLDEN_PATH
 from web.admin_report import Report
 from web.auth import identity_of
 from web.corpus_admin import Upload
+from web.inputs import stated_metadata
 from web.deps import Services
 from web.i18n import language, t as tr
+from web.pages import signed_in, ui_header
 from web.schemas import FeedbackRequest, QuestionError, validate_question
 from web.ui.rendering import (
+    delete_summary,
     document_rows,
     golden_rows,
     inert,
@@ -36,6 +39,7 @@ from web.ui.rendering import (
 )
 
 log = logging.getLogger("guanwen")
+HIDDEN = gr.update(visible=False)
 
 
 class Handlers:
@@ -46,6 +50,7 @@ class Handlers:
         self.feedback = services.feedback
         self.admin = services.admin
         self.uploads = services.uploads
+        self.auth_enabled = services.authenticator.enabled
 
     # --- the chat -----------------------------------------------------------------------------------
 
@@ -92,43 +97,52 @@ class Handlers:
         yield messages, "", turns, records
 
     @staticmethod
-    def new_conversation():
-        return [], "", [], {}, None, gr.update(visible=False)
+    def hide_feedback():
+        """The feedback panel closed (a new question): its confirmation belonged to another answer."""
+        return HIDDEN, None, "", False, ""
 
-    def liked(self, records: dict, lang: str, data: gr.LikeData):
+    @staticmethod
+    def new_conversation():
+        return [], "", [], {}, *Handlers.hide_feedback()
+
+    def rate(self, records: dict, rated: dict | None, lang: str, data: gr.LikeData, request: gr.Request):
+        """A thumb clicked: the rating is saved at once (a different answer gets its own record, the
+        same answer's new rating replaces the old one, a rating taken back is withdrawn)."""
         lang = language(lang)
         index = data.index if isinstance(data.index, int) else data.index[0]
-        if index not in records or data.liked not in (True, False):  # not an answer, or the rating undone
-            return gr.update(visible=False), None, "", False, ""
+        if index not in records:  # a question, not an answer
+            return self.hide_feedback()
+        user = _user(request)
+        same = rated if rated and rated.get("index") == index else None
+        number = sorted(records).index(index) + 1
+        if data.liked not in (True, False):  # the thumb clicked again: taken back
+            if same:
+                self.feedback.withdraw(same["feedback_id"], user)
+            return gr.update(visible=True), None, tr("feedback_withdrawn", lang, number=number), False, ""
         rating = "up" if data.liked is True else "down"
-        heading = tr("feedback_heading", lang, label=tr("helpful" if rating == "up" else "not_helpful", lang))
-        return gr.update(visible=True), {"index": index, "rating": rating}, heading, False, ""
-
-    def submit_feedback(self, pending: dict | None, records: dict, comment: str, wrong_source: bool, lang: str, request: gr.Request):
-        lang = language(lang)
-        if not pending or pending.get("index") not in records:
-            return tr("feedback_first", lang), pending
-        record = records[pending["index"]]
-        identity = identity_of(request)
         try:
-            self.feedback.add(
-                FeedbackRequest(
-                    question=record["question"],
-                    answer=record["answer"],
-                    rating=pending["rating"],
-                    comment=(comment or "").strip()[:4000],
-                    wrong_source=bool(wrong_source),
-                    citations=record["citations"],
-                    query=record["query"],
-                    refused=record["refused"],
-                    channel="ui",
-                ),
-                user=identity.name if identity else "",
-            )
+            stored = self.feedback.add(_feedback(records[index], rating), user, feedback_id=same["feedback_id"] if same else None)
         except Exception:
             log.exception("storing feedback failed")
-            return tr("feedback_failed", lang), pending
-        return tr("feedback_saved", lang), None
+            return gr.update(visible=True), None, tr("feedback_failed", lang), False, ""
+        question = records[index]["question"]
+        shown = question if len(question) <= 30 else question[:30] + "…"
+        status = tr("feedback_saved_rating", lang, number=number, question=inert(shown),
+                    label=tr("helpful" if rating == "up" else "not_helpful", lang))
+        return gr.update(visible=True), {"index": index, "rating": rating, "feedback_id": stored["feedback_id"]}, status, False, ""
+
+    def add_comment(self, rated: dict | None, records: dict, comment: str, wrong_source: bool, lang: str, request: gr.Request):
+        """The comment and 'wrong source' for the rating just saved: the same record, now complete."""
+        lang = language(lang)
+        if not rated or rated.get("index") not in records:
+            return tr("feedback_first", lang), rated
+        record = records[rated["index"]]
+        try:
+            self.feedback.add(_feedback(record, rated["rating"], comment, wrong_source), _user(request), feedback_id=rated["feedback_id"])
+        except Exception:
+            log.exception("storing feedback failed")
+            return tr("feedback_failed", lang), rated
+        return tr("feedback_comment_saved", lang, number=sorted(records).index(rated["index"]) + 1), rated
 
     # --- the retrieval lab ----------------------------------------------------------------------------
 
@@ -150,43 +164,85 @@ class Handlers:
     def lab_golden(self, mode: str, k: int, lang: str):
         return table(golden_rows(self.answerer, GOLDEN_PATH, mode, k), tr("metric_columns", language(lang)))
 
-    # --- the documents tab ----------------------------------------------------------------------------
+    # --- the page and the documents tab -----------------------------------------------------------------
+
+    def header(self, lang: str, request: gr.Request):
+        return ui_header(language(lang), signed_in(identity_of(request), self.auth_enabled))
 
     def documents(self, lang: str):
-        return table(document_rows(self.library), tr("document_columns", language(lang)))
+        lang = language(lang)
+        return table(document_rows(self.library, lang), tr("document_columns", lang))
 
     def on_load(self, request: gr.Request):
-        """The page's language (``?lang=en``), the documents, and the admin panel for administrators."""
+        """The page's language (``?lang=en``), its header, the documents, and the admin panel for administrators."""
         identity = identity_of(request)
         is_admin = bool(identity and identity.is_admin)
         lang = language(request.query_params.get("lang"))
         choices = self._delete_choices() if is_admin else gr.update()
-        return lang, self.documents(lang), gr.update(visible=is_admin), gr.update(visible=not is_admin), choices
+        return (lang, self.header(lang, request), self.documents(lang), gr.update(visible=is_admin),
+                gr.update(visible=not is_admin), choices)
 
-    def upload_articles(self, files: list[str] | None, lang: str, request: gr.Request):
-        identity = identity_of(request)
+    def upload_articles(self, files: list[str] | None, title: str, published: str, source: str, lang: str, request: gr.Request):
+        """Save and index the files; a title, date and source given go into a sidecar beside each."""
+        identity, files = identity_of(request), files or []
         # Only files this caller uploaded through the page (web/gradio_guard.py checked it already).
-        mine = [f for f in (files or []) if identity and self.uploads.owns(identity.upload_key, f)]
-        if len(mine) != len(files or []):
+        if any(not (identity and self.uploads.owns(identity.upload_key, f)) for f in files):
             return self._after(Report(error="forbidden"), lang)
+        stated, problem = stated_metadata(title, published, source, count=len(files))
+        if problem:  # nothing saved yet: the files stay in the box, to send again with the fields fixed
+            return self._after(Report(error=problem[0], error_params=problem[1]), lang, keep=True)
         try:
-            uploads = [Upload(Path(f).name, Path(f)) for f in mine]  # Gradio keeps the sent name
-            return self._after(self.admin.upload(identity, uploads), lang, clear_upload=True)
+            report = self.admin.upload(identity, [Upload(Path(f).name, Path(f), stated) for f in files])  # Gradio keeps the sent name
         finally:
-            self.uploads.discard(mine)  # saved in the corpus, or refused: either way no longer needed
+            self.uploads.discard(files)  # saved in the corpus, or refused: either way no longer needed
+        return self._after(report, lang, keep_fields=bool(report.error or not report.changed))
 
     def reindex_articles(self, lang: str, request: gr.Request):
-        return self._after(self.admin.reindex(identity_of(request)), lang)
+        return self._after(self.admin.reindex(identity_of(request)), lang)[:5]
+
+    def confirm_delete(self, doc_id: str | None, lang: str):
+        """Say what a delete takes away, and ask; nothing is deleted yet."""
+        lang = language(lang)
+        document = next((d for d in self.library.documents() if d.doc_id == doc_id), None)
+        if document is None:
+            return HIDDEN, "", tr("no_document", lang)
+        return gr.update(visible=True), delete_summary(document, self.admin.files_of(doc_id), lang), ""
+
+    @staticmethod
+    def cancel_delete(lang: str):
+        return HIDDEN, tr("delete_cancelled", language(lang))
 
     def delete_article(self, doc_id: str | None, lang: str, request: gr.Request):
-        return self._after(self.admin.delete(identity_of(request), doc_id or ""), lang)
+        return self._after(self.admin.delete(identity_of(request), doc_id or ""), lang)[:5]
 
     def _delete_choices(self) -> Any:
         return gr.update(choices=[(f"{d.title} ({d.doc_id})", d.doc_id) for d in self.library.documents()], value=None)
 
-    def _after(self, report: Report, lang: str, clear_upload: bool = False):
-        """The report, the documents as they are now, the delete choices, the upload box."""
+    def _after(self, report: Report, lang: str, keep: bool = False, keep_fields: bool = False):
+        """The report, the documents as they are now, the delete choices, the upload box (emptied
+        unless ``keep``), the delete confirmation closed, and the upload form's fields (emptied
+        unless ``keep`` or ``keep_fields``)."""
         lang = language(lang)
-        files = gr.update(value=None) if clear_upload and not report.error else gr.update()
         choices = gr.update() if report.error == "forbidden" else self._delete_choices()
-        return report_markdown(report, lang), self.documents(lang), choices, files
+        files = gr.update() if keep else gr.update(value=None)
+        fields = [gr.update()] * 3 if keep or keep_fields else [""] * 3
+        return (report_markdown(report, lang), self.documents(lang), choices, files, HIDDEN, *fields)
+
+
+def _user(request: gr.Request) -> str:
+    identity = identity_of(request)
+    return identity.name if identity else ""
+
+
+def _feedback(record: dict, rating: str, comment: str = "", wrong_source: bool = False) -> FeedbackRequest:
+    return FeedbackRequest(
+        question=record["question"],
+        answer=record["answer"],
+        rating=rating,
+        comment=(comment or "").strip()[:4000],
+        wrong_source=bool(wrong_source),
+        citations=record["citations"],
+        query=record["query"],
+        refused=record["refused"],
+        channel="ui",
+    )

@@ -16,11 +16,13 @@ from markupsafe import Markup
 from answer.models import Answer, Citation
 from answer.pipeline import Answerer
 from evaluation.run import evaluate, load_questions
+from ingest.documents import GUESSED_TITLE
+from settings import GOLDEN_PATH
 from web.admin_report import Report
 from web.i18n import t as tr
 from web.library import Library
 from web.pages import render
-from web.schemas import QuestionError, validate_question
+from web.schemas import DocumentOut, QuestionError, validate_question
 
 # Gradio's Chatbot runs every message through a markdown renderer before sanitizing it, so
 # escaping tags is not enough: ![x](http://elsewhere/pixel.png) from an article or a model would
@@ -111,8 +113,14 @@ def question_problem(question: str, max_chars: int, lang: str = "zh") -> str | N
     return None
 
 
+# Column widths: on a phone the tables scroll sideways, the passage (or title) kept wide enough to read.
+LAB_COLUMN_WIDTHS = ["48px", "250px", "150px"] + ["92px"] * 8
+DOCUMENT_COLUMN_WIDTHS = ["220px", "96px", "120px", "96px", "72px", "160px", "200px"]
+
+
 def search_rows(library: Library, question: str, mode: str, k: int) -> list[list[Any]]:
-    """The retrieval lab's table: ranked passages with every retriever's score and rank."""
+    """The retrieval lab's table: ranked passages with every retriever's score and rank (the
+    passage second, so that it is in view on a phone)."""
     if not question.strip() or mode not in ("hybrid", "bm25", "dense"):
         return []
     k = min(max(int(k), 1), 50)  # the slider's range can be bypassed through Gradio's API
@@ -120,16 +128,16 @@ def search_rows(library: Library, question: str, mode: str, k: int) -> list[list
     return [
         [
             hit.rank,
+            hit.passage.text,
             hit.passage.title,
+            _score(hit.score) if fused else None,
             _score(hit.bm25_score),
             hit.bm25_rank,
             _score(hit.dense_score),
             hit.dense_rank,
             _score(hit.sentence_score),
             hit.sentence_rank,
-            _score(hit.score) if fused else None,
             hit.rank if fused else None,
-            hit.passage.text,
         ]
         for hit in library.search(question, mode, k)
     ]
@@ -137,6 +145,11 @@ def search_rows(library: Library, question: str, mode: str, k: int) -> list[list
 
 def _score(value: float | None) -> float | None:
     return None if value is None else round(float(value), 4)
+
+
+def golden_count(path: Path = GOLDEN_PATH) -> int:
+    """How many questions the golden set holds (the button says so, rather than guessing a time)."""
+    return len(load_questions(path))
 
 
 def golden_rows(answerer: Answerer, path: Path, mode: str, k: int) -> list[list[Any]]:
@@ -164,8 +177,28 @@ def golden_rows(answerer: Answerer, path: Path, mode: str, k: int) -> list[list[
     return rows
 
 
-def document_rows(library: Library) -> list[list[Any]]:
-    return [[d.title, d.published, d.source, d.author, d.chunks, d.doc_id] for d in library.documents()]
+def document_rows(library: Library, lang: str = "zh") -> list[list[Any]]:
+    """The Documents tab: title, date, source, author, passages, what an administrator may want to
+    fix (a guessed title, no date, no source), the file."""
+    return [[d.title, d.published, d.source, d.author, d.chunks, _flags(d, lang), d.doc_id] for d in library.documents()]
+
+
+def _flags(document: DocumentOut, lang: str) -> str:
+    flags = []
+    if document.title_from in GUESSED_TITLE:
+        flags.append(tr("flag_file_name_title" if document.title_from == "file name" else "flag_guessed_title", lang))
+    if not document.published:
+        flags.append(tr("flag_no_date", lang))
+    if not document.source:
+        flags.append(tr("flag_no_source", lang))
+    return "；".join(flags) if lang == "zh" else "; ".join(flags)
+
+
+def delete_summary(document: DocumentOut, files: list[str], lang: str) -> str:
+    """What deleting an article takes away, as the confirmation says it (names inert)."""
+    names = files or [document.doc_id]
+    shown = "、".join(f"「{inert(f)}」" for f in names) if lang == "zh" else " and ".join(f"“{inert(f)}”" for f in names)
+    return tr("delete_confirm_text", lang, title=inert(document.title), files=shown, chunks=document.chunks)
 
 
 def table(rows: list[list[Any]], headers: list[str]) -> pd.DataFrame:
@@ -186,10 +219,7 @@ def report_markdown(report: Report, lang: str) -> str:
     return f"**{text.strip()}**" if report.error else text.lstrip()  # an action that did not run stands out
 
 
-def example_update(lang: str, llm: bool) -> Any:
-    """The example questions for a page language. Offline (no LLM), English questions find the
-    Chinese articles only by figures and Latin terms (answer/pipeline.py), so the English page
-    offers the Chinese questions, saying why, rather than examples that would be refused."""
-    if lang == "en" and not llm:
-        return gr.update(samples=[[q] for q in tr("examples", "zh")], label=tr("examples_label_offline", lang))
+def example_update(lang: str) -> Any:
+    """The example questions in the page's language: offline, English questions are answered too
+    (searched through CC-CEDICT's glosses, quoted in Chinese)."""
     return gr.update(samples=[[q] for q in tr("examples", lang)], label=tr("examples_label", lang))
