@@ -152,7 +152,7 @@ class Evidence:
         return self.passage.passage.text[self.start : self.end]
 
 
-RULES = ("year", "place", "list")  # the filters in sentence_features, each one switchable for measuring
+RULES = ("year", "place", "list", "topic")  # the filters in sentence_features, each one switchable for measuring
 
 
 @dataclass(frozen=True)
@@ -240,6 +240,8 @@ def sentence_features(
             return None  # rule 2: the figure belongs to another place than the home
         if "list" in rules and _only_listed(profile, sentence, lexical, tokenizer):
             return None  # rule 3: the question's subject is one item of a list the figure does not measure
+    if "topic" in rules and not profile.english and _shares_only_places(profile, tokens, gazetteer):
+        return None  # rule 4: 「明天北京的天气怎么样？」 and a sentence that only names 北京 too
     typed = profile.wants is not None
     return {
         "sem": similarity,
@@ -364,6 +366,18 @@ def has_wanted_answer(profile: QuestionProfile, sentence: str, gazetteer: Gazett
         text = _DATE.sub("", text) if wants == "amount" else text
         return any(_value(m.group(0)) not in profile.amounts for m in kinds[wants].finditer(text))
     return True
+
+
+def _shares_only_places(profile: QuestionProfile, text_terms: set[str], gazetteer: Gazetteer) -> bool:
+    """Are the only words the question and the sentence share place names, while the question
+    says more than places? A place is where something is, not what is asked about it."""
+    from index.places import place_names
+
+    def is_place(group: frozenset[str]) -> bool:
+        return all(t in place_names() or gazetteer.is_home_name(t) for t in group)
+
+    shared = [g for g in profile.groups if g & text_terms]
+    return bool(shared) and all(is_place(g) for g in shared) and not all(is_place(g) for g in profile.groups)
 
 
 def _shared(profile: QuestionProfile, text_terms: set[str], lexical: BM25Index) -> float:

@@ -31,13 +31,13 @@ _MONTHS_EN = {m: i for i, m in enumerate(
 )}
 _UNIT_KINDS = {
     "元": "money", "美元": "money", "%": "percent", "成": "percent", "kw": "power", "mw": "power", "gw": "power",
-    "kwh": "energy", "年": "year", "月": "month", "日": "day", "号": "day", "强": "top", "倍": "times",
+    "kwh": "energy", "瓦": "power", "年": "year", "月": "month", "日": "day", "号": "day", "强": "top", "倍": "times",
 }
 _NUMBER = r"\d+(?:\.\d+)?"
 _ZH_FIGURE = re.compile(
     rf"(?P<rank>第)?(?P<top>前)?(?P<low>{_NUMBER})(?:\s*(?:-|—|–|－|到|至|~)\s*(?P<high>{_NUMBER}))?\s*"
     r"(?P<scale>万亿|亿|万|千|百)?(?P<more>余|多)?\s*"
-    r"(?P<unit>元|美元|%|kwh|kw|mw|gw|成|年|月|日|号|强|倍|个|项|家|名|位|台|套|座|条|种|大|部门|所|批|次)?",
+    r"(?P<unit>元|美元|%|kwh|kw|mw|gw|瓦|成|年|月|日|号|强|倍|个|项|家|名|位|台|套|座|条|种|大|部门|所|批|次)?",
     re.I,
 )
 _EN_NUMBER_WORDS = "|".join(sorted(_WORDS_EN, key=len, reverse=True))
@@ -63,6 +63,7 @@ class Quantity:
     high: float  # equal to low for a single value
     kind: str  # money, percent, rank, top, count, year, month, day, power, energy, times or number
     text: str  # as written
+    scope: str = ""  # of a rank: national, provincial, city or world (全国第6 is not 全省第2)
 
 
 def quantities(text: str) -> list[Quantity]:
@@ -83,7 +84,30 @@ def supports(claim: Quantity, evidence: list[Quantity]) -> bool:
 
 
 def _same(a: Quantity, b: Quantity) -> bool:
+    if a.scope and b.scope and a.scope != b.scope:
+        return False
     return _close(a.low, b.low) and _close(a.high, b.high)
+
+
+_SCOPES_ZH = {"全国": "national", "全省": "provincial", "全市": "city", "全球": "world", "世界": "world", "全区": "district"}
+_SCOPES_EN = (
+    (re.compile(r"\b(?:nationally|national|in (?:china|the country|the nation))\b", re.I), "national"),
+    (re.compile(r"\b(?:provincially|provincial|in (?:the province|guangdong))\b", re.I), "provincial"),
+    (re.compile(r"\b(?:in the world|globally|worldwide)\b", re.I), "world"),
+)
+
+
+def _scope_zh(before: str) -> str:
+    """The area a rank is in: the nearest 全国/全省/… just before 第 (排名全国第6、全省第2)."""
+    found = [(before.rfind(word), scope) for word, scope in _SCOPES_ZH.items() if word in before]
+    return max(found)[1] if found else ""
+
+
+def _scope_en(after: str) -> str:
+    for pattern, scope in _SCOPES_EN:
+        if pattern.match(after.strip()) or pattern.search(after[:24]):
+            return scope
+    return ""
 
 
 def _close(a: float, b: float) -> bool:
@@ -98,7 +122,7 @@ def _compatible(claim: str, cited: str) -> bool:
 
 
 def _chinese(text: str) -> list[Quantity]:
-    arabic = _arabic(text)
+    arabic = to_arabic(text)
     found = []
     for m in _ZH_FIGURE.finditer(arabic):
         low = float(m.group("low"))
@@ -117,7 +141,10 @@ def _chinese(text: str) -> list[Quantity]:
             kind = _UNIT_KINDS.get(unit, "count" if unit else "number")
         if unit == "成":
             low, high = low * 10, high * 10
-        found.append(Quantity(low * scale, high * scale, kind, m.group(0).strip()))
+        if unit == "瓦":  # 160千瓦 is 160 kW, the unit power is compared in
+            scale /= 1000
+        scope = _scope_zh(arabic[max(0, m.start() - 5) : m.start()]) if kind == "rank" else ""
+        found.append(Quantity(low * scale, high * scale, kind, m.group(0).strip(), scope))
     return found
 
 
@@ -131,7 +158,7 @@ _CN_FIGURE = re.compile(
 )
 
 
-def _arabic(text: str) -> str:
+def to_arabic(text: str) -> str:
     """Chinese numerals that are figures as Arabic digits (「三百亿元」 → 「30000000000元」, 「百亿」 →
     「10000000000」, 「第六」 → 「第6」), through cn2an."""
 
@@ -160,7 +187,13 @@ def _arabic(text: str) -> str:
     return _CN_FIGURE.sub(convert, text)
 
 
+_EN_TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
+_EN_COMPOUND = re.compile(rf"\b({_EN_TENS})-(one|two|three|four|five|six|seven|eight|nine)\b", re.I)
+
+
 def _english(text: str) -> list[Quantity]:
+    # "twenty-six" is one number, not the range twenty to six
+    text = _EN_COMPOUND.sub(lambda m: str(_WORDS_EN[m.group(1).lower()] + _WORDS_EN[m.group(2).lower()]), text)
     found = []
     taken: list[tuple[int, int]] = []
     for m in _EN_DATE.finditer(text):
@@ -170,11 +203,11 @@ def _english(text: str) -> list[Quantity]:
     for m in _EN_ORDINAL.finditer(text):
         digit, word = m.group("digit") or m.group("digit2"), m.group("word") or m.group("word2")
         value = int(digit) if digit else _ORDINALS_EN[word.lower()]
-        found.append(Quantity(value, value, "rank", m.group(0)))
+        found.append(Quantity(value, value, "rank", m.group(0), _scope_en(text[m.end() : m.end() + 30])))
         taken.append(m.span())
     for m in _EN_SCALED.finditer(text):
-        if any(a <= m.start() < b for a, b in taken):
-            continue
+        if any(a <= m.start() < b for a, b in taken) or re.search(r"\bNo\.\s*$", text[: m.start()]):
+            continue  # taken by a date or a rank, or a name ("No. 1 document")
         low, high = _en_value(m.group("low")), _en_value(m.group("high")) if m.group("high") else None
         if low is None or (m.group("low").lower() in ("a", "an", "one") and not (m.group("scale") or m.group("high"))):
             continue  # "a" or "one" alone is an article or a pronoun, not a figure

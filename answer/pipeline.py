@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 from typing import Iterator, Literal
 
@@ -195,6 +197,12 @@ class Answerer:
         return answer
 
     def _checked(self, prepared: _Prepared, generated: str, cut: bool = False) -> Answer:
+        # The model's own words: not its quotes of the articles (Chinese in any answer), markers, markup or links.
+        own_words = re.sub(r"「[^」]*」|\[\d+\]|</?[A-Za-z][^<>]*>|\]\([^()]*\)|\S+://\S*|javascript:\S*", "", generated)
+        if own_words.strip() and language_of(own_words) != prepared.language:
+            # An official who asked in Chinese reads Chinese: the offline answer, in the question's language.
+            return self._fallback(prepared, (LLM_DISCARDED_NOTICE, LLM_DISCARDED_NOTICE_EN),
+                                  ["the model answered in another language than the question's"])
         answer = cited_answer(prepared.question, generated, prepared.passages, self._closest(prepared))
         answer.query = prepared.query
         answer.notice = _joined(prepared.notice, answer.notice)

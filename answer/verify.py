@@ -30,10 +30,11 @@ from typing import Callable
 
 import numpy as np
 
-from answer.figures import Quantity, quantities, supports
+from answer.figures import Quantity, quantities, supports, to_arabic
 from answer.models import Answer, Citation, Verification, refusal_answer
+from index.instructions import CONTACT_REASONS, instruction_flags, quotable
 from index.lexical import BM25Index
-from index.places import Gazetteer
+from index.places import PROVINCES, Gazetteer
 from index.retrieval import RankedPassage
 from index.text import Tokenizer, normalize, pos_tags, split_sentences
 
@@ -52,6 +53,7 @@ _SUPERLATIVE = re.compile(
     r"|\b(?:largest|biggest|strongest|best|first-ever|world record|record-breaking|unique|world-class)\b",
     re.I,
 )
+_TAG = re.compile(r"</?[A-Za-z][^<>]{0,300}>")
 _QUOTED = re.compile(r"「([^」]{4,})」")
 # This many consecutive characters shared with a system prompt give a leak away: 12 where Chinese
 # is involved, 32 of plain Latin text (where a dozen letters are only two or three common words).
@@ -85,9 +87,9 @@ class ClaimModel:
         data = models.get(embedder_id, models["default"])
         return cls(data["weights"], data["bias"], data["threshold"], data["leak_similarity"])
 
-    def supported(self, similarity: float, coverage: float, english: bool) -> bool:
+    def supported(self, similarity: float, coverage: float, english: bool, held: bool = False) -> bool:
         features = {"sem": similarity, "lex": coverage, "english": float(english),
-                    "english_sem": similarity * english, "english_lex": coverage * english}
+                    "english_sem": similarity * english, "english_lex": coverage * english, "held": float(held)}
         z = self.bias + sum(self.weights.get(name, 0.0) * value for name, value in features.items())
         return 1.0 / (1.0 + np.exp(-z)) >= self.threshold
 
@@ -113,6 +115,14 @@ class Checker:
     def __post_init__(self) -> None:
         self.model = self.model or claim_model_for("")
         self._rules: np.ndarray | None = None
+        self._clauses: dict[str, np.ndarray] = {}
+
+    def clause_vectors(self, texts: list[str]) -> np.ndarray:
+        """Vectors of clauses, each embedded once per answer."""
+        new = [t for t in dict.fromkeys(texts) if t not in self._clauses]
+        if new:
+            self._clauses.update(zip(new, self.embed(new)))
+        return np.stack([self._clauses[t] for t in texts])
 
     def rule_vectors(self) -> np.ndarray | None:
         """The system prompts' lines, embedded once per answer (for paraphrased leaks)."""
@@ -146,7 +156,7 @@ def verify(answer: Answer, passages: list[RankedPassage], checker: Checker | Non
         claim = _MARKER.sub("", text).strip()
         if not claim:
             continue
-        reason = _problem(claim, [valid[n] for n in good], prompt_windows, checker, report)
+        reason = _problem(claim, [valid[n] for n in good], prompt_windows, checker, report, answer.query or "")
         if reason:
             report.sentences_dropped += 1
             report.reasons.append(f"{reason}: {claim[:60]}")
@@ -164,13 +174,23 @@ def verify(answer: Answer, passages: list[RankedPassage], checker: Checker | Non
     return _renumbered(answer, "".join(kept).strip(), valid, report)
 
 
-def _problem(claim: str, cited: list[Citation], prompt_windows: set[str], checker: Checker | None, report: Verification) -> str | None:
+def _problem(claim: str, cited: list[Citation], prompt_windows: set[str], checker: Checker | None, report: Verification,
+             question: str = "") -> str | None:
     """Why the sentence cannot stand (None: it can)."""
+    # Markup is no claim (the page shows it as inert text): what the sentence says is judged without it.
+    claim = _TAG.sub("", claim).strip() or claim
     if prompt_windows and not prompt_windows.isdisjoint(_windows(compact(claim))):
         return "repeats the instructions"
     if not cited:
         return "cites no retrieved passage"
+    flags = set(instruction_flags(claim))
+    if flags - CONTACT_REASONS:
+        return "reads as an instruction"
+    if flags and not quotable(claim, question):
+        return f"gives a {' and a '.join(sorted(flags))} the question did not ask for"
+    # What an article says to the model (「请拨打热线……」) supports nothing, not even its own figures.
     sentences = [c.text[s.start : s.end] for c in cited for s in split_sentences(c.text)]
+    sentences = [s for s in sentences if quotable(s, question)]
     quoted = _quotes_the_passage(claim, cited)
     figures = quantities(claim)
     holding = {i: [s for s in sentences if supports(figure, quantities(s))] for i, figure in enumerate(figures)}
@@ -181,8 +201,9 @@ def _problem(claim: str, cited: list[Citation], prompt_windows: set[str], checke
     if checker is None or quoted:
         return None
     passage_text = "".join(c.text for c in cited)
+    english = not re.search(r"[\u4e00-\u9fff]", claim)
     claimed = [m.group(0) for m in _SUPERLATIVE.finditer(claim)]
-    if claimed and not re.search(r"[\u4e00-\u9fff]", claim):
+    if claimed and english:
         claimed = [w for w in claimed if not _SUPERLATIVE.search(passage_text)]  # English: any such word in the passage
     elif claimed:
         claimed = [w for w in claimed if w not in passage_text]
@@ -191,7 +212,79 @@ def _problem(claim: str, cited: list[Citation], prompt_windows: set[str], checke
     entity = _entity_problem(claim, cited, figures, holding, checker)
     if entity:
         return entity
-    return _support_problem(claim, cited, checker)
+    if not english and _contradicts(claim, sentences):
+        return "says the opposite of the cited passage"
+    if _copies(claim, sentences):
+        return None
+    held = bool(figures) and all(holding.values())
+    return _support_problem(claim, cited, checker, question, held)
+
+
+# Negation words: a copied sentence with one of them added or taken away says the opposite. Not
+# 未来, 不断, 不少, 无论, 非常 and the like, which negate nothing.
+_NEGATION = re.compile(r"未(?!来)|没有?|不(?![断少久仅但过同论管止只禁单])|无(?![论数])|非(?![常凡])|\b(?:not|no|never|without)\b|n't", re.I)
+
+
+def figures_held(claim: str, sentences: list[str]) -> bool:
+    """Does the claim state figures, each one held by a cited sentence? (A signal of support.)"""
+    figures = quantities(claim)
+    return bool(figures) and all(any(supports(f, quantities(s)) for s in sentences) for f in figures)
+
+
+def _contradicts(claim: str, sentences: list[str]) -> bool:
+    """Does the claim negate (or stop negating) what the cited sentence closest to it in wording
+    says? 「东莞已出台……规划」 against 「东莞还未出台相关规划」: the words shared, one negated."""
+    masked = _masked(claim)
+    best = max(((sum(n for _, _, n in runs), runs, body) for body in map(_masked, sentences)
+                for runs in [_shared_runs(masked, body, shortest=2)]), default=(0, [], ""), key=lambda t: t[0])
+    _, runs, body = best
+    for start, at, length in runs:
+        if bool(_NEGATION.search(masked[max(0, start - 2) : start])) != bool(_NEGATION.search(body[max(0, at - 2) : at])):
+            return True
+    return False
+
+
+def _copies(claim: str, sentences: list[str], share: float = 0.75) -> bool:
+    """Is the claim mostly the words of one cited sentence (its figures aside, which are checked
+    as quantities), negations and all? A model shortening 「……加快培育1-2个规模超百亿元的未来产业
+    集群」 to 「东莞计划加快培育1-2个规模超百亿元的未来产业集群」 says what the sentence says."""
+    masked = _masked(claim)
+    if len(masked) < 8:
+        return False
+    for sentence in sentences:
+        body = _masked(sentence)
+        runs = _shared_runs(masked, body)
+        if sum(length for _, _, length in runs) < share * len(masked):
+            continue
+        # The part of the sentence copied from must hold the claim's negations, no more, no fewer.
+        # (from two characters before it: 「还未」 comes before the verb it negates)
+        start, end = max(0, min(b for _, b, _ in runs) - 2), max(b + length for _, b, length in runs)
+        if len(_NEGATION.findall(masked)) == len(_NEGATION.findall(body[start:end])):
+            return True
+    return False
+
+
+def _masked(text: str) -> str:
+    text = to_arabic(compact(re.sub(r"[，,。.、；;：:！!？?“”\"'「」（）()]", "", text)))
+    for figure in sorted(quantities(text), key=lambda f: -len(f.text)):
+        text = text.replace(compact(figure.text), "#")
+    return text
+
+
+def _shared_runs(claim: str, body: str, shortest: int = 4) -> list[tuple[int, int, int]]:
+    """The runs of at least ``shortest`` characters of ``claim`` that ``body`` holds, as (start in
+    the claim, start in the body, length): greedy, longest first from each position."""
+    runs, i = [], 0
+    while i < len(claim):
+        length = 0
+        while i + length < len(claim) and claim[i : i + length + 1] in body:
+            length += 1
+        if length >= shortest:
+            runs.append((i, body.index(claim[i : i + length]), length))
+            i += length
+        else:
+            i += 1
+    return runs
 
 
 def _quotes_the_passage(claim: str, cited: list[Citation]) -> bool:
@@ -221,24 +314,59 @@ def _entity_problem(claim: str, cited: list[Citation], figures: list[Quantity], 
             about = named or {gazetteer.home}  # a figure with no place named is the home's
             if places and not places & about:
                 return f"names {'/'.join(sorted(places))}, but the cited figure is about {'/'.join(sorted(about))}"
-    missing = [p for p in places | people if p not in passage_text and p != gazetteer.home]
+    # 「全省第2」 in the passage is the home's province, which a paraphrase may name (在广东省排第二).
+    province_meant = bool(re.search(r"全省|本省|省内|provincial", passage_text, re.I))
+    missing = [p for p in places | people
+               if p not in passage_text and p != gazetteer.home and not (province_meant and p in PROVINCES)]
     if missing:
         return f"names {'/'.join(sorted(missing))}, which the cited passage does not"
     return None
 
 
-def _support_problem(claim: str, cited: list[Citation], checker: Checker) -> str | None:
-    """Meaning and words: the claim against the best sentence of the passages it cites."""
-    vectors = [checker.sentences[c.chunk_id][1] for c in cited if c.chunk_id in checker.sentences]
+def _support_problem(claim: str, cited: list[Citation], checker: Checker, question: str = "", held: bool = False) -> str | None:
+    """Meaning and words: the claim against the best sentence of the passages it cites (not one
+    that speaks to the model)."""
+    vectors = []
+    for c in cited:
+        if c.chunk_id in checker.sentences:
+            spans, stored = checker.sentences[c.chunk_id]
+            keep = [i for i, (a, b) in enumerate(spans) if quotable(c.text[a:b], question)]
+            vectors.append(stored[keep] if len(keep) < len(spans) else stored)
     claim_vector = checker.embed([claim])[0]
     rules = checker.rule_vectors()
     if rules is not None and len(rules) and float(np.max(rules @ claim_vector)) >= checker.model.leak_similarity:
         return "repeats the instructions"
     similarity = max((float(np.max(v @ claim_vector)) for v in vectors if len(v)), default=0.0)
     english = not re.search(r"[\u4e00-\u9fff]", claim)
-    if not checker.model.supported(similarity, claim_coverage(claim, "".join(c.text for c in cited), checker), english):
+    coverage = claim_coverage(claim, "".join(c.text for c in cited), checker)
+    if checker.model.supported(similarity, coverage, english, held):
+        return None
+    # A model's short sentence may say one clause of a long one: the clauses count too (embedded
+    # only now, when the whole sentences were not enough; calibrated the same way).
+    windows = [w for c in cited for a, b in _quotable_spans(c, question) for w in clause_windows(c.text[a:b])]
+    if windows:
+        similarity = max(similarity, float(np.max(checker.clause_vectors(windows) @ claim_vector)))
+    if not checker.model.supported(similarity, coverage, english, held):
         return "not supported by the cited passage"
     return None
+
+
+def _quotable_spans(citation: Citation, question: str) -> list[tuple[int, int]]:
+    return [(s.start, s.end) for s in split_sentences(citation.text) if quotable(citation.text[s.start : s.end], question)]
+
+
+def clause_windows(sentence: str) -> list[str]:
+    """A long sentence's clauses, one and two at a time (empty for a sentence of one clause)."""
+    parts = [p for p in re.split(r"(?<=[，,；;：:])", sentence) if len(p.strip("，,；;：: ")) >= 4]
+    if len(parts) < 2:
+        return []
+    return parts + [a + b for a, b in zip(parts, parts[1:])]
+
+
+_FIGURE_WORDS = frozenset(
+    "yuan rmb dollar dollars percent per cent billion million trillion thousand hundred worth each one two three four "
+    "five six seven eight nine ten first second third sixth".split()
+)
 
 
 def claim_coverage(claim: str, passage: str, checker: Checker) -> float:
@@ -249,7 +377,8 @@ def claim_coverage(claim: str, passage: str, checker: Checker) -> float:
     if re.search(r"[\u4e00-\u9fff]", claim):
         groups = [frozenset([t]) for t in tokenizer.token_set(claim) if t in lexical.vocabulary]
     else:
-        groups = [c.terms for c in lexical.english.concepts(claim) if c.terms]
+        # Figures and their units are checked as quantities; their glosses (yuan → 原) only mislead here.
+        groups = [c.terms for c in lexical.english.concepts(claim) if c.terms and c.english.lower() not in _FIGURE_WORDS]
         groups += [frozenset([t]) for t in tokenizer.token_set(claim) if t in lexical.vocabulary]
     weights = [max(lexical.term_idf(t) for t in g) for g in groups]
     total = sum(weights)

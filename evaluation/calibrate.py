@@ -79,7 +79,7 @@ def collect(settings, rules: tuple[str, ...] = RULES) -> list[tuple[Question, li
 # of the question missing from it, only less. Left free, the fit turns some of them round where
 # signals move together (similarity and its gap to the best), and then a question about the weather
 # is answered because its one known word, 北京, is in a sentence.
-SIGNS = {"sem": 1, "sem_gap": 1, "lex": 1, "lex_all": 1, "missing": -1, "shared": 1, "known": 1, "type_ok": 1}
+SIGNS = {"sem": 1, "sem_gap": 1, "lex": 1, "lex_all": 1, "missing": -1, "shared": 1, "known": 1, "type_ok": 1, "held": 1}
 
 
 def fit(x: np.ndarray, y: np.ndarray, names: tuple[str, ...] = FEATURES, l2: float = L2) -> tuple[np.ndarray, float]:

@@ -24,7 +24,7 @@ from evaluation.calibrate import fit
 REPO = Path(__file__).resolve().parent.parent
 PAIRS = REPO / "evaluation" / "claims" / "pairs.jsonl"
 CORPUS = [REPO / "corpus", *sorted((REPO / "evaluation" / "corpus_invented").glob("*.txt"))]
-FEATURES = ("sem", "lex", "english", "english_sem", "english_lex")
+FEATURES = ("sem", "lex", "english", "english_sem", "english_lex", "held")
 # Kinds the figure and name checks are for; the support model learns from the others.
 RULE_KINDS = {"wrong_figure", "wrong_entity"}
 
@@ -43,7 +43,7 @@ def load_pairs() -> list[dict]:
 
 def measure(settings, write: bool) -> dict:
     from answer.models import Answer, Citation
-    from answer.verify import CLAIM_MODEL_PATH, Checker, ClaimModel, claim_coverage, verify
+    from answer.verify import CLAIM_MODEL_PATH, Checker, ClaimModel, claim_coverage, clause_windows, figures_held, verify
     from app import build_answerer
     from evaluation.corpora import temporary_index
     from index.places import Gazetteer
@@ -61,10 +61,13 @@ def measure(settings, write: bool) -> dict:
         checker = Checker({}, embed, tokenizer, lexical, gazetteer, prompts)
         rules = checker.rule_vectors()
         for pair, claim, sentence in zip(pairs, claims, sentences):
-            pair["sem"] = float(claim @ sentence)
+            # As verification measures it: the sentence, or its best clause (answer/verify.py).
+            windows = clause_windows(pair["sentence"])
+            pair["sem"] = max([float(claim @ sentence), *(float(v @ claim) for v in (embed(windows) if windows else []))])
             pair["lex"] = claim_coverage(pair["claim"], pair["sentence"], checker)
             english = not any("\u4e00" <= ch <= "\u9fff" for ch in pair["claim"])
             pair["english"], pair["english_sem"], pair["english_lex"] = float(english), pair["sem"] * english, pair["lex"] * english
+            pair["held"] = float(figures_held(pair["claim"], [pair["sentence"]]))
             pair["leak"] = float(np.max(rules @ claim))
 
         train = [p for p in pairs if p["split"] == "dev" and p["kind"] not in RULE_KINDS and p["kind"] != "prompt_leak"]

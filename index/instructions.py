@@ -25,8 +25,9 @@ _PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
     ("imitates the passage fence", re.compile(r"<\s*/?\s*passages?\b|<\|im_(?:start|end)\|>|\[/?INST\]", re.I)),
     ("phone number", re.compile(r"(?<!\d)(?:400|800)[-\s]?\d{3}[-\s]?\d{4}(?!\d)|(?<!\d)1[3-9]\d{9}(?!\d)|(?<!\d)0\d{2,3}-\d{7,8}(?!\d)")),
     ("web address", re.compile(r"https?://\S+|\bwww\.\S+", re.I)),
+    ("email address", re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.ASCII)),
 )
-CONTACT_REASONS = frozenset({"phone number", "web address"})
+CONTACT_REASONS = frozenset({"phone number", "web address", "email address"})
 _ASKS_CONTACT = re.compile(r"电话|热线|联系|网址|网站|链接|邮箱|\b(?:phone|contact|hotline|website|url|link|e-?mail)\b", re.I)
 _FENCE = re.compile(r"<\s*/?\s*passages?\b[^>]*>?|<\|im_(?:start|end)\|>|\[/?INST\]", re.I)
 

@@ -85,5 +85,9 @@ class Gazetteer:
         """The Chinese places a pinyin word may name (not the home place)."""
         return _by_pinyin().get(word.lower(), frozenset()) - {self.home}
 
+    def is_home_name(self, word: str) -> bool:
+        """The home place as a Chinese word (东莞, 东莞市)."""
+        return word in (self.home, self.home + "市")
+
     def is_home(self, word: str) -> bool:
         return self.home in _by_pinyin().get(word.lower(), frozenset())

@@ -32,8 +32,9 @@ from settings import Settings
 
 # Bump when cleaning, chunking or tokenizing changes what the index holds for the same file:
 # every document is then re-indexed by the next ingest.
-# 4: sentence vectors stored with the chunks; 5: instruction flags; 6: sidecar metadata, brackets kept in header values
-PIPELINE_VERSION = 6
+# 4: sentence vectors stored with the chunks; 5: instruction flags; 6: sidecar metadata, brackets kept in
+# header values; 7: email addresses flagged
+PIPELINE_VERSION = 7
 
 # Chunks embedded and written together: one model call sorts them by length for little padding,
 # and one Chroma upsert and one manifest transaction serve many small documents. A crash redoes

@@ -346,6 +346,8 @@ def test_a_login_form_posted_from_another_site_is_refused(auth_app):
         assert client.post("/login", data=form(), headers={"Origin": f"http://{own}"}).status_code == 303
         # Logging out needs this site too: another site's page cannot log the visitor out.
         assert client.post("/logout", headers={"Origin": "http://evil.example"}).status_code == 403
+        assert client.get("/logout", headers={"Referer": "http://evil.example/page"}).status_code == 403
+        assert client.get("/logout", headers={"Sec-Fetch-Site": "cross-site"}).status_code == 403
         assert client.get("/api/me").json()["name"] == "wang"
         # Nor can it make the browser post anything else with the session cookie.
         feedback = {"question": MAIN_QUESTION, "answer": "a", "rating": "down"}

@@ -50,8 +50,11 @@ def build(store, settings):
     return Answerer(settings, Searcher.from_settings(store, settings), LLMClient(settings) if settings.llm_enabled else None)
 
 
+# Bars at what the calibrated evidence model reaches on the golden set, with a small margin: a
+# regression below them fails. (The rules the model replaced refused all 9 of the golden set's
+# unanswerable questions, fitted to them; docs/evaluation.md has the measured rates.)
 ANSWERED = 0.75
-REFUSED = 0.85
+REFUSED = 0.75
 
 
 def test_offline_golden_answers(real_store):

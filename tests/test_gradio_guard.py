@@ -101,7 +101,7 @@ def _events_naming(path: str, fn_index: int) -> list[tuple[str, dict]]:
         ("/gradio_api/api/upload_documents", {"data": [[bare], "", "", "", "zh"]}),
         ("/gradio_api/call/upload_documents", {"data": [[file], "", "", "", "zh"]}),
         ("/gradio_api/call/v2/upload_documents", {"files": [file], "title": "", "published": "", "source": "", "lang": "zh"}),
-        ("/gradio_api/run/lab_search", {"data": [[file], "zh"], "fn_index": fn_index}),  # the index wins over the name
+        ("/gradio_api/run/lab_search", {"data": [[file], "", "", "", "zh"], "fn_index": fn_index}),  # the index wins over the name
         ("/gradio_api/run/upload_documents", {"data": [[{**file, "url": "http://127.0.0.1:1/x"}], "", "", "", "zh"]}),
         ("/gradio_api/run/upload_documents", {"data": [None, "", "", "", "zh"], "event_data": {"value": file}}),
     ]

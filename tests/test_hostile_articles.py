@@ -33,7 +33,7 @@ author: <img src=http://{OUTSIDE}/author.png onerror="window.__pwned='author'">
 source: [来源](javascript:window.__pwned='source-link')
 published: 2024-05-01<script>window.__pwned='date'</script>
 ---
-东莞松山湖量子计算产业园一期工程已于2024年建成投用<script>window.__pwned='script';alert('script')</script>，园区规划用地约120亩<img src=x onerror="window.__pwned='img';alert('img')">，外景见![园区](http://{OUTSIDE}/pixel.png)，详情见[园区官网](javascript:window.__pwned='js-link';alert('link'))。
+东莞松山湖量子计算产业园一期工程已于2024年建成投用<script>window.__pwned='script';alert('script')</script>，园区规划用地约120亩<img src=x onerror="window.__pwned='img';alert('img')">。外景见![园区](http://{OUTSIDE}/pixel.png)，详情见[园区官网](javascript:window.__pwned='js-link';alert('link'))。
 园区将引进量子计算企业和研发团队<img src="http://{OUTSIDE}/beacon.gif">，打造量子信息产业集群<a href="javascript:alert('a')">点击</a><iframe src="http://{OUTSIDE}/frame"></iframe>。
 """
 HOSTILE_QUESTION = "松山湖量子计算产业园规划用地多少亩？"

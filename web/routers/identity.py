@@ -67,10 +67,11 @@ async def login(request: Request, auth: AuthenticatorDep) -> Response:
     return response
 
 
-@login_router.post("/logout")
+@login_router.api_route("/logout", methods=["GET", "POST"])
 async def logout(request: Request, auth: AuthenticatorDep) -> Response:
-    """Ends the session on the server (the cookie is worthless afterwards, wherever it was copied)."""
-    if not same_origin(request.headers):
+    """Ends the session on the server (the cookie is worthless afterwards, wherever it was copied).
+    GET is the link in every page's user bar; from another site's page, neither method works."""
+    if not same_origin(request.headers) or request.headers.get("sec-fetch-site") == "cross-site":
         return error_response(request.url.path, 403, CROSS_SITE, code="cross_site")
     await run_in_threadpool(auth.logout, request.cookies.get(SESSION_COOKIE))
     response = RedirectResponse("/login", status_code=303)
