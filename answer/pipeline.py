@@ -165,9 +165,12 @@ class Answerer:
             # English one is translated for the Chinese articles' keyword search.
             context = [(t.role, t.content) for t in history] if follow_up else []
             try:
-                return self.llm.rewrite(question, context)
+                rewritten = self.llm.rewrite(question, context)
             except LLMError:
-                pass  # the offline rules below still resolve most follow-ups
+                rewritten = question  # the offline rules below still resolve most follow-ups
+            if rewritten.strip() != question:
+                return rewritten
+            # A model that hands the question back unchanged adds nothing: the offline rules may.
         return standalone_question(question, history, self.gazetteer, self._similarity)
 
     def _similarity(self, text: str, candidates: list[str]) -> np.ndarray:
