@@ -13,13 +13,14 @@ when there is some. Every sentence of the top passages is scored from a few sign
 
 ``answer/evidence_model.json`` holds the weights that turn these into a probability and the
 threshold below which the answer is a refusal, both fitted on the dev split only
-(``python -m evaluation.calibrate``; docs/answers.md). Three rules stay as filters, because the
-measurements there say each one removes wrong answers and costs no right one:
+(``python -m evaluation.calibrate``; docs/answers.md). Four rules stay as filters, because the
+ablation there says each one helps:
 
 1. years and dates the question names must be in the sentence (2023年 is not 2022年);
 2. a figure about another place does not answer (上海's 1.6万亿元 is not 东莞's);
 3. an item named only inside a list (「…、低空经济、量子计算…等前沿产业」) is not what the
-   sentence's figure measures.
+   sentence's figure measures;
+4. a sentence that shares only place names with a question asking more is no evidence.
 """
 
 from __future__ import annotations

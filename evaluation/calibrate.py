@@ -175,10 +175,22 @@ def ablation_table(settings, collected, full: dict) -> str:
     return "\n".join(lines)
 
 
+def curve_table(collected, model: EvidenceModel) -> str:
+    """The trade between answering and refusing on the dev split: the fitted weights at other thresholds."""
+    weights = np.array([model.weights.get(name, 0.0) for name in FEATURES])
+    lines = ["| threshold | answered with the fact | look-alikes refused | balanced |", "| --- | --- | --- | --- |"]
+    for threshold in sorted({0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, model.threshold}):
+        r = outcomes(collected, weights, model.bias, threshold, model.keep_ratio)
+        chosen = " (chosen)" if threshold == model.threshold else ""
+        lines.append(f"| {threshold:.2f}{chosen} | {r['answered']:.3f} | {r['refused_unanswerable']:.3f} | {r['balanced']:.3f} |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m evaluation.calibrate", description=__doc__.split("\n\n")[0])
     parser.add_argument("--write", action="store_true", help=f"write the fitted model to {MODEL_PATH.relative_to(REPO)}")
     parser.add_argument("--ablate", action="store_true", help="also measure the model without each rule and each signal")
+    parser.add_argument("--curve", action="store_true", help="also show the dev outcomes at other thresholds, same model")
     args = parser.parse_args(argv)
     from settings import load_settings
 
@@ -187,6 +199,8 @@ def main(argv: list[str] | None = None) -> int:
     model, result = calibrate(collected)
     if args.ablate:
         print(ablation_table(settings, collected, result), file=sys.stderr)
+    if args.curve:
+        print(curve_table(collected, model), file=sys.stderr)
     summary = {
         "weights": model.weights,
         "bias": model.bias,

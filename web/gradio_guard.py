@@ -36,6 +36,7 @@ from web.access import FORBIDDEN
 from web.auth import Identity
 from web.errors import error_response
 from web.gradio_inputs import file_objects, input_problem
+from web.limits import replayed
 from web.uploads import UploadRegistry
 
 PREFIX = "/gradio_api/"
@@ -85,7 +86,7 @@ class GradioGuard:
             await error_response(path, status, problem)(scope, receive, send)
             return
         checked = json.dumps(body).encode()
-        await self.app(_with_body(scope, checked), _replay(checked, receive), _in_our_envelope(send, path))
+        await self.app(_with_body(scope, checked), replayed(checked, receive), _in_our_envelope(send, path))
 
     def _check_event(self, body: dict, route: str, identity: Identity | None) -> tuple[str | None, int]:
         fn = self._function(body, route)
@@ -168,19 +169,6 @@ async def _read_body(receive: Receive) -> bytes:
 def _with_body(scope: Scope, body: bytes) -> Scope:
     headers = [(k, v) for k, v in scope.get("headers", []) if k != b"content-length"]
     return {**scope, "headers": [*headers, (b"content-length", str(len(body)).encode())]}
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay
 
 
 def _gradio_message(body: bytes, status: int) -> str:

@@ -79,16 +79,22 @@ class BodyLimitMiddleware:
             message = NOT_UTF8[:1].upper() + NOT_UTF8[1:] + "." if is_openai_path(path) else NOT_UTF8
             await error_response(path, 400, message, code="invalid_encoding")(scope, receive, send)
             return
-        replayed = False
+        await self.app(scope, replayed(body, receive), send)
 
-        async def replay() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()  # after the body: disconnect notices, as the app expects
 
-        await self.app(scope, replay, send)
+def replayed(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that gives the app ``body`` (already read) as one message, then whatever
+    ``receive`` says next (disconnect notices, as the app expects)."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
 
 
 def _is_json(scope: Scope) -> bool:
