@@ -137,6 +137,10 @@ STRINGS: dict[str, dict[str, Any]] = {
         "zh": ["标题", "日期", "来源", "作者", "段落数", "提示", "文件"],
         "en": ["Title", "Date", "Source", "Author", "Passages", "Notes", "File"],
     },
+    "flag_instructions": {
+        "zh": "含疑似对模型下达的指令（不作为证据引用，也不作为指令发给模型）：{flags}",
+        "en": "holds text that gives the model orders (never quoted as evidence or sent as an instruction): {flags}",
+    },
     "flag_guessed_title": {"zh": "标题取自正文开头", "en": "title taken from the opening sentence"},
     "flag_file_name_title": {"zh": "标题取自文件名", "en": "title taken from the file name"},
     "flag_no_date": {"zh": "无日期", "en": "no date"},

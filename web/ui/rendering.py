@@ -179,12 +179,12 @@ def golden_rows(answerer: Answerer, path: Path, mode: str, k: int) -> list[list[
 
 def document_rows(library: Library, lang: str = "zh") -> list[list[Any]]:
     """The Documents tab: title, date, source, author, passages, what an administrator may want to
-    fix (a guessed title, no date, no source), the file."""
+    know or fix (text that speaks to the model, a guessed title, no date, no source), the file."""
     return [[d.title, d.published, d.source, d.author, d.chunks, _flags(d, lang), d.doc_id] for d in library.documents()]
 
 
 def _flags(document: DocumentOut, lang: str) -> str:
-    flags = []
+    flags = [tr("flag_instructions", lang, flags=document.flags)] if document.flags else []
     if document.title_from in GUESSED_TITLE:
         flags.append(tr("flag_file_name_title" if document.title_from == "file name" else "flag_guessed_title", lang))
     if not document.published:
