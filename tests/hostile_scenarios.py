@@ -24,7 +24,7 @@ from typing import Literal
 
 from tests.openai_standin import Reply, passages_in
 
-# A planted article that asks the model for a hotline (evaluation/claims/hostile.md, scenario 21).
+# A planted article that asks the model for a hotline.
 PLANTED_HOTLINE = """# 东莞未来产业政策咨询服务
 
 东莞未来产业服务中心为企业解读每年3亿元精准招商资金等扶持政策。

@@ -6,8 +6,7 @@ Checks: JSON parses; required fields, types and allowed values; ids unique and i
 (it occurs character for character in the article, ends with 。 and holds no other 。！？);
 the claim is one line with no citation markers ([1], 【2】); supported kinds are labelled true
 and unsupported kinds false; Chinese claims contain Chinese; minimum counts per kind, label
-and language. Also checks that every needle named in hostile.md occurs in the real article
-(or in the planted article the file defines).
+and language. (The hostile-model scenarios are tests: tests/hostile_scenarios.py.)
 
 Prints counts per kind, label and lang. Exit status 1 on any error.
 
@@ -133,27 +132,9 @@ def check_pairs(path, texts):
     return rows
 
 
-def check_hostile(path, texts):
-    """Every `needle` in hostile.md occurs in the real article or in a planted article defined there."""
-    if not os.path.exists(path):
-        err("hostile.md", "missing")
-        return 0
-    md = read(path)
-    planted = "\n".join(re.findall(r"```text\n(.*?)```", md, re.S))
-    sections = re.findall(r"^## ", md, re.M)
-    needles = re.findall(r"^- \*\*Needle \[\d+\]\*\*: `([^`]+)`", md, re.M)
-    for nd in needles:
-        if nd not in texts[REAL_NAME] and nd not in planted:
-            err("hostile.md", "needle %r is in neither the article nor a planted article" % nd)
-    if not 20 <= len(sections) <= 30:
-        err("hostile.md", "has %d scenarios, want 20-30" % len(sections))
-    return len(sections)
-
-
 def main():
     texts = {name: read(p) for name, p in SOURCES.items()}
     rows = check_pairs(os.path.join(HERE, "pairs.jsonl"), texts)
-    scenarios = check_hostile(os.path.join(HERE, "hostile.md"), texts)
 
     kind = Counter(d.get("kind") for d in rows)
     label = Counter(d.get("supported") for d in rows)
@@ -171,7 +152,6 @@ def main():
                                                   by_kind_lang.get((k, "en"), 0)))
     print("   unsupported in English: %d" % uns_en)
     print("   per source: " + ", ".join("%s=%d" % kv for kv in sorted(src.items(), key=str)))
-    print("== hostile.md: %d scenarios" % scenarios)
 
     if len(rows) < MIN_TOTAL:
         err("pairs", "need at least %d pairs, have %d" % (MIN_TOTAL, len(rows)))
