@@ -36,7 +36,7 @@ import numpy as np
 from index.lexical import BM25Index
 from index.retrieval import RankedPassage
 from index.instructions import quotable
-from index.places import Gazetteer
+from index.places import Gazetteer, place_names
 from index.text import Tokenizer, pos_tags, split_sentences
 
 PASSAGES_READ = 5
@@ -372,8 +372,6 @@ def has_wanted_answer(profile: QuestionProfile, sentence: str, gazetteer: Gazett
 def _shares_only_places(profile: QuestionProfile, text_terms: set[str], gazetteer: Gazetteer) -> bool:
     """Are the only words the question and the sentence share place names, while the question
     says more than places? A place is where something is, not what is asked about it."""
-    from index.places import place_names
-
     def is_place(group: frozenset[str]) -> bool:
         return all(t in place_names() or gazetteer.is_home_name(t) for t in group)
 

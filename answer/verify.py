@@ -217,7 +217,7 @@ def _problem(claim: str, cited: list[Citation], prompt_windows: set[str], checke
     if _copies(claim, sentences):
         return None
     held = bool(figures) and all(holding.values())
-    return _support_problem(claim, cited, checker, question, held)
+    return _support_problem(claim, cited, sentences, checker, question, held)
 
 
 # Negation words: a copied sentence with one of them added or taken away says the opposite. Not
@@ -264,6 +264,7 @@ def _copies(claim: str, sentences: list[str], share: float = 0.75) -> bool:
     return False
 
 
+@lru_cache(maxsize=4096)
 def _masked(text: str) -> str:
     text = to_arabic(compact(re.sub(r"[，,。.、；;：:！!？?“”\"'「」（）()]", "", text)))
     for figure in sorted(quantities(text), key=lambda f: -len(f.text)):
@@ -323,9 +324,10 @@ def _entity_problem(claim: str, cited: list[Citation], figures: list[Quantity], 
     return None
 
 
-def _support_problem(claim: str, cited: list[Citation], checker: Checker, question: str = "", held: bool = False) -> str | None:
+def _support_problem(claim: str, cited: list[Citation], sentences: list[str], checker: Checker, question: str = "",
+                     held: bool = False) -> str | None:
     """Meaning and words: the claim against the best sentence of the passages it cites (not one
-    that speaks to the model)."""
+    that speaks to the model; ``sentences`` are the cited ones that do not)."""
     vectors = []
     for c in cited:
         if c.chunk_id in checker.sentences:
@@ -343,16 +345,12 @@ def _support_problem(claim: str, cited: list[Citation], checker: Checker, questi
         return None
     # A model's short sentence may say one clause of a long one: the clauses count too (embedded
     # only now, when the whole sentences were not enough; calibrated the same way).
-    windows = [w for c in cited for a, b in _quotable_spans(c, question) for w in clause_windows(c.text[a:b])]
+    windows = [w for sentence in sentences for w in clause_windows(sentence)]
     if windows:
         similarity = max(similarity, float(np.max(checker.clause_vectors(windows) @ claim_vector)))
     if not checker.model.supported(similarity, coverage, english, held):
         return "not supported by the cited passage"
     return None
-
-
-def _quotable_spans(citation: Citation, question: str) -> list[tuple[int, int]]:
-    return [(s.start, s.end) for s in split_sentences(citation.text) if quotable(citation.text[s.start : s.end], question)]
 
 
 def clause_windows(sentence: str) -> list[str]:

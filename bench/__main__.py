@@ -75,16 +75,9 @@ def _questions(corpus_questions: list[str], count: int, seed: int) -> list[str]:
 
 def _question_embedding(embedder, questions: list[str]) -> dict:
     """One question's vector at a time, as the ask path makes it."""
-    from bench.stats import summary_ms
+    from bench.stats import time_calls
 
-    for question in questions[:5]:
-        embedder.embed_query(question)
-    times = []
-    for question in questions:
-        t0 = time.perf_counter()
-        embedder.embed_query(question)
-        times.append(time.perf_counter() - t0)
-    return summary_ms(times)
+    return time_calls(embedder.embed_query, questions, warmup=5)
 
 
 def _profiler():

@@ -23,7 +23,7 @@ import threading
 import time
 from pathlib import Path
 
-from bench.stats import pct, ratio, summary_ms, tree_rss_bytes
+from bench.stats import pct, ratio, summary_ms, time_calls, tree_rss_bytes
 
 REPO = Path(__file__).resolve().parent.parent
 MB = 1024 * 1024
@@ -181,14 +181,7 @@ def bare_process_floor(settings_env: dict[str, str]) -> dict:
 
 
 def in_process_floor(answerer, questions: list[str]) -> dict:
-    for question in questions[:3]:
-        answerer.ask(question)
-    times = []
-    for question in questions:
-        t0 = time.perf_counter()
-        answerer.ask(question)
-        times.append(time.perf_counter() - t0)
-    out = summary_ms(times)
+    out = time_calls(answerer.ask, questions, warmup=3)
     out["capacity_rps"] = round(1000 / out["mean_ms"], 2) if out["mean_ms"] else None
     return out
 

@@ -25,6 +25,18 @@ def summary_ms(seconds: list[float]) -> dict:
     }
 
 
+def time_calls(call, items: list, warmup: int) -> dict:
+    """``call(item)`` for each item, after ``warmup`` untimed calls: the latency summary."""
+    for item in items[:warmup]:
+        call(item)
+    times = []
+    for item in items:
+        t0 = time.perf_counter()
+        call(item)
+        times.append(time.perf_counter() - t0)
+    return summary_ms(times)
+
+
 def ratio(a: float | None, b: float | None) -> float | None:
     if a is None or b is None or b == 0:
         return None
