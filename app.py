@@ -69,7 +69,7 @@ def create_app(settings: Settings):
     except AuthConfigError as error:
         raise StartupError(str(error)) from error
     answerer, store = build_answerer(settings)
-    store.lexical()  # load the BM25 matrix now rather than on the first question
+    answerer.warm()  # the BM25 matrix, dictionaries and taggers now, not on the first question
     embed.gradio_loader()  # read now: a missing file fails at start-up, not in a host page
     for name in api_docs.ASSETS:  # likewise the API reference's Swagger UI and ReDoc files
         api_docs.asset(name)

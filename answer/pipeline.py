@@ -22,12 +22,14 @@ import numpy as np
 
 from answer.evidence import Evidence, EvidenceModel, default_model, find_evidence, score_sentences
 from answer.extractive import extractive_answer
+from answer.figures import quantities
 from answer.followup import Turn, follow_up_topic, is_follow_up, previous_answer, standalone_question
 from answer.llm import LLMClient, LLMError, LLMStreamCut, cited_answer, load_prompt
 from answer.models import Answer, language_of, refusal_answer
 from answer.verify import Checker, claim_model_for, compact, verify
 from index.places import Gazetteer
 from index.retrieval import RankedPassage, Searcher
+from index.text import pos_tags
 from index.vector_store import VectorStoreError
 from settings import RetrievalMode, Settings
 
@@ -70,6 +72,15 @@ class Answerer:
         self.llm = llm
         self.gazetteer = Gazetteer(settings.home_place)
         self.evidence_model = evidence_model or default_model()
+
+    def warm(self) -> None:
+        """Load now what the first question would otherwise wait for, seconds once: the BM25 index
+        and its English bridge (CC-CEDICT), the place names and their pinyin, jieba's tagger, cn2an."""
+        self.searcher.store.lexical().english.concepts("Dongguan")
+        self.gazetteer.in_text("东莞市")
+        self.gazetteer.in_english("Shanghai")
+        pos_tags("东莞")
+        quantities("三百亿元")
 
     def ask(self, question: str, history: list[Turn] | None = None, mode: RetrievalMode | None = None) -> Answer:
         prepared = self._prepare(question, history or [], mode)
