@@ -11,7 +11,6 @@ import json
 import os
 import sys
 import tempfile
-import threading
 from pathlib import Path
 
 from settings import Settings, load_settings
@@ -70,10 +69,7 @@ def create_app(settings: Settings):
     except AuthConfigError as error:
         raise StartupError(str(error)) from error
     answerer, store = build_answerer(settings)
-    store.lexical()  # load the BM25 matrix now rather than on the first question
-    # The dictionaries and taggers answering needs (7 s on a fresh server) load beside start-up, so
-    # /healthz is ready as soon as before and the first question no longer waits for them.
-    threading.Thread(target=answerer.warm, name="warm-up", daemon=True).start()
+    answerer.warm()  # the BM25 matrix, dictionaries and taggers now, not on the first question
     embed.gradio_loader()  # read now: a missing file fails at start-up, not in a host page
     for name in api_docs.ASSETS:  # likewise the API reference's Swagger UI and ReDoc files
         api_docs.asset(name)
