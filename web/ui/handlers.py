@@ -177,9 +177,13 @@ class Handlers:
         """The page's language (``?lang=en``), its header, the documents, and the admin panel for administrators."""
         identity = identity_of(request)
         is_admin = bool(identity and identity.is_admin)
-        lang = language(request.query_params.get("lang"))
+        asked = request.query_params.get("lang")
+        lang = language(asked)
         choices = self._delete_choices() if is_admin else gr.update()
-        return (lang, self.header(lang, request), self.documents(lang), gr.update(visible=is_admin),
+        # The switch is set only when the address names a language: a visitor who clicks English while
+        # the page is still loading keeps English, instead of this answer turning it back.
+        switch = lang if asked else gr.update()
+        return (switch, self.header(lang, request), self.documents(lang), gr.update(visible=is_admin),
                 gr.update(visible=not is_admin), choices)
 
     def upload_articles(self, files: list[str] | None, title: str, published: str, source: str, lang: str, request: gr.Request):
