@@ -26,7 +26,7 @@ from answer.figures import quantities
 from answer.followup import Turn, follow_up_topic, is_follow_up, previous_answer, standalone_question
 from answer.llm import LLMClient, LLMError, LLMStreamCut, cited_answer, load_prompt
 from answer.models import Answer, language_of, refusal_answer
-from answer.verify import Checker, claim_model_for, compact, verify
+from answer.verify import MARKUP, Checker, claim_model_for, compact, verify
 from index.places import Gazetteer
 from index.retrieval import RankedPassage, Searcher
 from index.text import pos_tags
@@ -41,6 +41,10 @@ LLM_CUT_NOTICE = "语言模型的回答在传输中被截断，只保留了已�
 LLM_CUT_NOTICE_EN = "The language model's answer was cut off in transit; only its complete, verified sentences are shown."
 VECTORS_DOWN_NOTICE = "向量检索暂时不可用，本回答仅依据关键词检索（BM25），可能遗漏相关资料。"
 VECTORS_DOWN_NOTICE_EN = "Vector search is unavailable; this answer comes from keyword search (BM25) alone and may miss passages."
+
+# What is not the model's own words: its quotes of the articles (Chinese in any answer), citation
+# markers, markup, links.
+_NOT_OWN_WORDS = re.compile(rf"「[^」]*」|\[\d+\]|{MARKUP.pattern}|\]\([^()]*\)|\S+://\S*|javascript:\S*")
 
 __all__ = ["Answerer", "Turn", "StreamEvent", "LLM_FAILED_NOTICE", "LLM_DISCARDED_NOTICE", "LLM_CUT_NOTICE"]
 
@@ -211,8 +215,7 @@ class Answerer:
         return answer
 
     def _checked(self, prepared: _Prepared, generated: str, cut: bool = False) -> Answer:
-        # The model's own words: not its quotes of the articles (Chinese in any answer), markers, markup or links.
-        own_words = re.sub(r"「[^」]*」|\[\d+\]|</?[A-Za-z][^<>]*>|\]\([^()]*\)|\S+://\S*|javascript:\S*", "", generated)
+        own_words = _NOT_OWN_WORDS.sub("", generated)
         if own_words.strip() and language_of(own_words) != prepared.language:
             # An official who asked in Chinese reads Chinese: the offline answer, in the question's language.
             return self._fallback(prepared, (LLM_DISCARDED_NOTICE, LLM_DISCARDED_NOTICE_EN),

@@ -53,7 +53,7 @@ _SUPERLATIVE = re.compile(
     r"|\b(?:largest|biggest|strongest|best|first-ever|world record|record-breaking|unique|world-class)\b",
     re.I,
 )
-_TAG = re.compile(r"</?[A-Za-z][^<>]{0,300}>")
+MARKUP = re.compile(r"</?[A-Za-z][^<>]{0,300}>")  # an HTML tag (the page shows it as inert text)
 _QUOTED = re.compile(r"「([^」]{4,})」")
 # This many consecutive characters shared with a system prompt give a leak away: 12 where Chinese
 # is involved, 32 of plain Latin text (where a dozen letters are only two or three common words).
@@ -178,7 +178,7 @@ def _problem(claim: str, cited: list[Citation], prompt_windows: set[str], checke
              question: str = "") -> str | None:
     """Why the sentence cannot stand (None: it can)."""
     # Markup is no claim (the page shows it as inert text): what the sentence says is judged without it.
-    claim = _TAG.sub("", claim).strip() or claim
+    claim = MARKUP.sub("", claim).strip() or claim
     if prompt_windows and not prompt_windows.isdisjoint(_windows(compact(claim))):
         return "repeats the instructions"
     if not cited:
@@ -193,7 +193,7 @@ def _problem(claim: str, cited: list[Citation], prompt_windows: set[str], checke
     sentences = [s for s in sentences if quotable(s, question)]
     quoted = _quotes_the_passage(claim, cited)
     figures = quantities(claim)
-    holding = {i: [s for s in sentences if supports(figure, quantities(s))] for i, figure in enumerate(figures)}
+    holding = _holding(figures, sentences)
     unsupported = [figures[i].text for i, found in holding.items() if not found]
     if unsupported:
         report.unsupported_figures.extend(unsupported)
@@ -216,8 +216,7 @@ def _problem(claim: str, cited: list[Citation], prompt_windows: set[str], checke
         return "says the opposite of the cited passage"
     if _copies(claim, sentences):
         return None
-    held = bool(figures) and all(holding.values())
-    return _support_problem(claim, cited, sentences, checker, question, held)
+    return _support_problem(claim, cited, sentences, checker, question, _all_held(holding))
 
 
 # Negation words: a copied sentence with one of them added or taken away says the opposite. Not
@@ -227,8 +226,16 @@ _NEGATION = re.compile(r"未(?!来)|没有?|不(?![断少久仅但过同论管�
 
 def figures_held(claim: str, sentences: list[str]) -> bool:
     """Does the claim state figures, each one held by a cited sentence? (A signal of support.)"""
-    figures = quantities(claim)
-    return bool(figures) and all(any(supports(f, quantities(s)) for s in sentences) for f in figures)
+    return _all_held(_holding(quantities(claim), sentences))
+
+
+def _holding(figures: list, sentences: list[str]) -> dict[int, list[str]]:
+    """For each figure (by its index), the sentences that hold it as a whole quantity."""
+    return {i: [s for s in sentences if supports(figure, quantities(s))] for i, figure in enumerate(figures)}
+
+
+def _all_held(holding: dict[int, list[str]]) -> bool:
+    return bool(holding) and all(holding.values())
 
 
 def _contradicts(claim: str, sentences: list[str]) -> bool:
