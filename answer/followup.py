@@ -37,6 +37,7 @@ _YEAR = re.compile(r"\d{4}年?")
 _RELATIVE_YEAR = {"前一年": -1, "上一年": -1, "去年": -1, "头一年": -1, "后一年": 1, "下一年": 1, "第二年": 1, "次年": 1}
 _QUESTION_WORDS = re.compile(r"是多少|有多少|多少|几个|几大|哪几个|哪些|什么|哪一年|什么时候|是否|是谁|第几|怎么样|如何|为什么|吗|呢|[？?。！!]")
 _NOUN_TAGS = ("n", "nz", "nt", "vn", "eng")
+_ABOUT_AS_CLOSE = 0.015  # cosine margin; e5's cosines between words are compressed (0.88-0.94)
 # Words that make 「X呢」 a statement or a question of its own rather than a new topic alone.
 _PREDICATE = re.compile(r"了|得|是|有|在|会|要|能|吗|怎么|什么|多少|哪|几|如何|为什么|发展|达到|提出")
 
@@ -155,9 +156,11 @@ def _replace(previous: str, new: str, gazetteer: Gazetteer, similarity) -> str |
         same = [w for w, f in words if f in _NOUN_TAGS and w != gazetteer.home]
     if not same:
         return None
-    # The closest in meaning; among equals, the longer (人工智能 rather than 资金).
+    # The closest in meaning; among those about as close, the longer (人工智能 rather than 资金 or 招商:
+    # e5 puts 散裂中子源 at 0.886-0.898 from all three, which says nothing).
     scores = similarity(new, same)
-    closest = max(range(len(same)), key=lambda i: (round(float(scores[i]), 3), len(same[i])))
+    near = [i for i in range(len(same)) if scores[i] >= max(scores) - _ABOUT_AS_CLOSE]
+    closest = max(near, key=lambda i: (len(same[i]), float(scores[i])))
     return previous.replace(same[closest], new, 1)
 
 

@@ -79,7 +79,8 @@ def test_a_new_question_mid_conversation_is_searched_as_asked(bot):
 def test_a_follow_up_about_a_new_topic_is_not_answered_with_the_old_topic(bot):
     history = [Turn("user", "东莞每年拿出多少资金用于人工智能精准招商？"), Turn("assistant", "……3亿元……[1]")]
     answer = bot.ask("那散裂中子源呢？", history)
-    assert "散裂中子源" in answer.query and answer.query != "东莞每年拿出多少散裂中子源用于人工智能精准招商？"
+    # It takes the topic's place, not that of 资金 or 招商 (which e5 puts as close to 散裂中子源).
+    assert answer.query == "东莞每年拿出多少资金用于散裂中子源精准招商？"
     assert answer.refused and "3亿元" not in answer.answer  # the article gives no money for it
 
 
