@@ -228,9 +228,12 @@ def sentence_features(
     gazetteer: Gazetteer,
     rules: tuple[str, ...] = RULES,
     spread: float = 1.0,
+    speaker: frozenset[str] = frozenset(),
 ) -> dict[str, float] | None:
-    """The signals for one sentence, or None when a filter rules it out."""
-    tokens = set(tokenizer.token_set(sentence))
+    """The signals for one sentence, or None when a filter rules it out. ``speaker``: the terms
+    naming who says it, when it is inside a quotation (「在王珺看来……。“……”」): the sentence says
+    what 王珺 thinks without naming him."""
+    tokens = set(tokenizer.token_set(sentence)) | speaker
     if "year" in rules and not profile.anchors <= tokens:
         return None  # rule 1: the year or date asked about is not this sentence's
     if profile.wants and profile.wants not in ("role", "place", "document"):
@@ -317,13 +320,48 @@ def score_sentences(
     spread = float(np.std([r[3] for r in rows])) + 1e-3
     found: list[Evidence] = []
     for ranked, start, end, similarity in rows:
+        speaker = next((terms for q_start, q_end, terms in quote_speakers(ranked.passage.text, tokenizer)
+                        if q_start <= start < q_end), frozenset())
         features = sentence_features(
-            profile, ranked.passage.text[start:end], similarity, best, lexical, tokenizer, gazetteer, model.rules, spread
+            profile, ranked.passage.text[start:end], similarity, best, lexical, tokenizer, gazetteer, model.rules, spread,
+            speaker,
         )
         if features is not None:
             found.append(Evidence(ranked, start, end, model.probability(features), features))
     found.sort(key=lambda e: (-e.score, e.passage.rank, e.start))
     return found
+
+
+# Who says a quotation: named right after it (「……。”王珺表示。」) or in one of the two sentences
+# before it (「企业相关负责人邱亮明表示,……。“……”」, 「正如王珺所言,“……”」).
+_SPEECH = r"认为|表示|说|指出|强调|称|所言|看来|坦言|介绍"
+_QUOTATION = re.compile(r"“[^“”]{20,}”")  # a few words in quotes (“一号文”) are a name, not speech
+_SAID_AFTER = re.compile(rf"\s*([^，,。！？!?“”\n]{{1,20}}?)(?:{_SPEECH})")
+_SAID_BEFORE = re.compile(rf"([^，,。！？!?“”\n]{{1,30}}?)(?:{_SPEECH})")
+_SENTENCE_END = re.compile(r"[。！？!?\n]")
+
+
+def quote_speakers(text: str, tokenizer: Tokenizer) -> tuple[tuple[int, int, frozenset[str]], ...]:
+    """(start, end, terms naming the speaker) of each attributed quotation in ``text``."""
+    return _quote_speakers(text, tokenizer)
+
+
+@lru_cache(maxsize=4096)
+def _quote_speakers(text: str, tokenizer: Tokenizer) -> tuple[tuple[int, int, frozenset[str]], ...]:
+    found = []
+    for quote in _QUOTATION.finditer(text):
+        after = _SAID_AFTER.match(text, quote.end())
+        clause = after.group(1) if after else None
+        if clause is None:
+            ends = [m.end() for m in _SENTENCE_END.finditer(text, 0, quote.start())]
+            before = text[ends[-3] if len(ends) >= 3 else 0 : quote.start()]
+            said = list(_SAID_BEFORE.finditer(before))
+            clause = said[-1].group(1) if said else None
+        names = [word for word, tag in pos_tags(clause) if tag.startswith("nr")] if clause else []
+        terms = frozenset(t for t in tokenizer.token_set(clause) if any(t in w or w in t for w in names)) if names else frozenset()
+        if terms:
+            found.append((quote.start(), quote.end(), terms))
+    return tuple(found)
 
 
 def following_sentences(evidence: Evidence, count: int) -> list[Evidence]:

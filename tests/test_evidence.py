@@ -3,7 +3,7 @@ hashing embedder's; what is tested is the logic around them)."""
 
 import pytest
 
-from answer.evidence import RULES, has_wanted_answer, profile_question, sentence_features, wanted_kind
+from answer.evidence import RULES, has_wanted_answer, profile_question, quote_speakers, sentence_features, wanted_kind
 from index.places import Gazetteer
 
 GAZETTEER = Gazetteer("东莞")
@@ -104,3 +104,21 @@ def test_an_english_question_is_measured_through_its_translations(fake_store):
 
 def test_a_question_resting_on_unknown_words_knows_little(fake_store):
     assert profile(fake_store, "松狐科技的注册资本是多少？").known_share < profile(fake_store, "松狐科技与谁签署了合作？").known_share
+
+
+def test_a_quotation_is_said_by_the_person_named_before_or_after_it(fake_store):
+    tokenizer = fake_store.tokenizer
+    after = "“因此东莞要率先发展好上述基础技术,才能提高全要素生产率,促进产业发展。”王珺表示。"
+    before = "企业相关负责人邱亮明表示,落地松山湖主要基于松山湖的科创和人才优势。“松山湖高新技术企业云集,以华为的落地为基础。”"
+    plain = "“这是一段没有说话人的引文,前后都没有提到是谁说的,只是一段话。”东莞发展很快。"
+    name = "东莞在政府“一号文”中,对发展未来产业首次做出了明确规划。王珺表示同意。"
+    assert quote_speakers(after, tokenizer) == ((0, after.index("王珺"), frozenset({"王珺"})),)
+    ((start, _, terms),) = quote_speakers(before, tokenizer)
+    assert start == before.index("“") and terms and all(t in "邱亮明" for t in terms)
+    assert quote_speakers(plain, tokenizer) == () and quote_speakers(name, tokenizer) == ()  # no speaker; a name in quotes
+    inside = after[1:after.index("。") + 1]
+    question = "王珺认为东莞要先发展好什么技术？"
+    alone = features(fake_store, question, inside)
+    said = sentence_features(profile(fake_store, question), inside, 0.9, 0.9, fake_store.lexical(), tokenizer, GAZETTEER,
+                             RULES, speaker=frozenset({"王珺"}))
+    assert said["lex"] > alone["lex"] and said["missing"] <= alone["missing"]

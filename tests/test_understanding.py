@@ -69,6 +69,12 @@ def test_an_industry_only_named_in_a_list_has_no_size(bot):
     assert answer.refused and "百亿" not in answer.answer and answer.related
 
 
+def test_a_quotation_is_read_as_said_by_its_speaker(bot):
+    # The speaker is named after the quotation (「……”王珺表示。」), not in the answering sentence.
+    answer = bot.ask("王珺认为东莞应该培育什么样的企业？")
+    cited(answer, "华为、三星")
+
+
 def test_a_new_question_mid_conversation_is_searched_as_asked(bot):
     history = [Turn("user", "东莞的研发经费投入强度怎么样？在全国排第几？"), Turn("assistant", "……全国第6……[1]")]
     answer = bot.ask("量子信息产业在东莞发展得怎么样？", history)
