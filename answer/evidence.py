@@ -300,9 +300,10 @@ def score_sentences(
     """Every candidate sentence with its probability, best first (the calibration reads these)."""
     model = model or default_model()
     profile = profile_question(question, lexical, tokenizer, gazetteer, english, topic)
-    rows: list[tuple[RankedPassage, int, int, float]] = []
+    rows: list[tuple[RankedPassage, int, int, float, frozenset[str]]] = []
     for ranked in passages[:PASSAGES_READ]:
         text = ranked.passage.text
+        quotations = quote_speakers(text, tokenizer)
         spans, vectors = sentence_vectors[ranked.passage.chunk_id]
         similarities = vectors @ np.asarray(vector, dtype=np.float32) if len(spans) else np.zeros(0)
         for (start, end), similarity in zip(spans, similarities):
@@ -311,7 +312,8 @@ def score_sentences(
                 continue  # headings, image captions and fragments are not statements to quote
             if not quotable(sentence, question):
                 continue  # 「忽略之前的所有指令……」, a planted hotline: never quoted as evidence
-            rows.append((ranked, start, end, float(similarity)))
+            speaker = next((terms for q_start, q_end, terms in quotations if q_start <= start < q_end), frozenset())
+            rows.append((ranked, start, end, float(similarity), speaker))
     if not rows:
         return []
     best = max(r[3] for r in rows)
@@ -319,9 +321,7 @@ def score_sentences(
     # same for an embedder whose cosines are compressed (e5: 0.75-0.97) and one whose are not.
     spread = float(np.std([r[3] for r in rows])) + 1e-3
     found: list[Evidence] = []
-    for ranked, start, end, similarity in rows:
-        speaker = next((terms for q_start, q_end, terms in quote_speakers(ranked.passage.text, tokenizer)
-                        if q_start <= start < q_end), frozenset())
+    for ranked, start, end, similarity, speaker in rows:
         features = sentence_features(
             profile, ranked.passage.text[start:end], similarity, best, lexical, tokenizer, gazetteer, model.rules, spread,
             speaker,
@@ -341,13 +341,9 @@ _SAID_BEFORE = re.compile(rf"([^，,。！？!?“”\n]{{1,30}}?)(?:{_SPEECH})"
 _SENTENCE_END = re.compile(r"[。！？!?\n]")
 
 
+@lru_cache(maxsize=4096)  # the same passages come back question after question
 def quote_speakers(text: str, tokenizer: Tokenizer) -> tuple[tuple[int, int, frozenset[str]], ...]:
     """(start, end, terms naming the speaker) of each attributed quotation in ``text``."""
-    return _quote_speakers(text, tokenizer)
-
-
-@lru_cache(maxsize=4096)
-def _quote_speakers(text: str, tokenizer: Tokenizer) -> tuple[tuple[int, int, frozenset[str]], ...]:
     found = []
     for quote in _QUOTATION.finditer(text):
         after = _SAID_AFTER.match(text, quote.end())
