@@ -37,7 +37,7 @@ from index.lexical import BM25Index
 from index.retrieval import RankedPassage
 from index.instructions import quotable
 from index.places import Gazetteer, place_names
-from index.text import Tokenizer, pos_tags, split_sentences
+from index.text import SPEECH_VERBS, Tokenizer, pos_tags, split_sentences
 
 PASSAGES_READ = 5
 MODEL_PATH = Path(__file__).resolve().parent / "evidence_model.json"
@@ -334,10 +334,9 @@ def score_sentences(
 
 # Who says a quotation: named right after it (「……。”王珺表示。」) or in one of the two sentences
 # before it (「企业相关负责人邱亮明表示,……。“……”」, 「正如王珺所言,“……”」).
-_SPEECH = r"认为|表示|说|指出|强调|称|所言|看来|坦言|介绍"
 _QUOTATION = re.compile(r"“[^“”]{20,}”")  # a few words in quotes (“一号文”) are a name, not speech
-_SAID_AFTER = re.compile(rf"\s*([^，,。！？!?“”\n]{{1,20}}?)(?:{_SPEECH})")
-_SAID_BEFORE = re.compile(rf"([^，,。！？!?“”\n]{{1,30}}?)(?:{_SPEECH})")
+_SAID_AFTER = re.compile(rf"\s*([^，,。！？!?“”\n]{{1,20}}?)(?:{SPEECH_VERBS})")
+_SAID_BEFORE = re.compile(rf"([^，,。！？!?“”\n]{{1,30}}?)(?:{SPEECH_VERBS})")
 _SENTENCE_END = re.compile(r"[。！？!?\n]")
 
 

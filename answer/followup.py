@@ -25,7 +25,7 @@ from typing import Callable
 import numpy as np
 
 from index.places import Gazetteer
-from index.text import pos_tags
+from index.text import SPEECH_VERBS, pos_tags
 
 _FOLLOW_UP_START = re.compile(r"^(那么|那|还有|另外|此外|具体|是|也|又|分别|其中)")
 _PRONOUN = re.compile(r"他们|她们|他|她|它|此人|这个人|这位|这家|这项|这些|这个|这两|这三|该|为此|上述|前者|后者")
@@ -159,7 +159,8 @@ def _replace(previous: str, new: str, gazetteer: Gazetteer, similarity) -> str |
     # The closest in meaning; among those about as close, the longer (人工智能 rather than 资金 or 招商:
     # e5 puts 散裂中子源 at 0.886-0.898 from all three, which says nothing).
     scores = similarity(new, same)
-    near = [i for i in range(len(same)) if scores[i] >= max(scores) - _ABOUT_AS_CLOSE]
+    top = float(max(scores))
+    near = [i for i in range(len(same)) if scores[i] >= top - _ABOUT_AS_CLOSE]
     closest = max(near, key=lambda i: (len(same[i]), float(scores[i])))
     return previous.replace(same[closest], new, 1)
 
@@ -175,5 +176,5 @@ def _person(text: str) -> str | None:
     for word, tag in pos_tags(text):
         if tag == "nr" and len(word) >= 2:
             return word
-    match = re.match(r"^(?:在|据)?([\u4e00-\u9fff]{2,3}?)(?:认为|表示|说|看来|建议|指出|提到|强调|是|担任|对)", text)
+    match = re.match(rf"^(?:在|据)?([\u4e00-\u9fff]{{2,3}}?)(?:{SPEECH_VERBS}|是|担任|对)", text)
     return match.group(1) if match else None

@@ -90,6 +90,8 @@ _ASCII_WORD = re.compile(r"[a-z]+(?:&[a-z]+)?")
 _SPLIT = re.compile(r"(" + _FIGURE.pattern + r"|" + _ASCII_WORD.pattern + r")")
 _DASHES = re.compile(r"(?<=\d)\s*[-‐‑‒–—―－~～]+\s*(?=\d)")
 _WORD_CHAR = re.compile(r"[\w%]")
+# Verbs that attribute words to a speaker (「王珺认为」, 「正如王珺所言」, 「邱亮明表示」), as a regex alternation.
+SPEECH_VERBS = "认为|表示|说|看来|指出|强调|所言|称|坦言|介绍|建议|提到"
 
 STOP_WORDS = frozenset(
     """
