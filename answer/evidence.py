@@ -49,7 +49,8 @@ _ROLE = re.compile(r"身份|职务|职位|头衔|担任什么|什么人|哪家(�
                    r"|\bwho (is|was)\b|\b(role|position|title|job)\b", re.I)
 _WHO = re.compile(r"^([\u4e00-\u9fff]{2,4}?)(?:是谁|是哪位|是什么人)")  # 「王珺是谁？」: a person's role
 _TIME = re.compile(r"什么时候|何时|哪一年|哪年|几月|哪天|哪一天|日期|多久|\bwhen\b|what (year|date|month|day)", re.I)
-_PLACE = re.compile(r"哪里|哪儿|在哪|哪个(镇|街|区|市|省|县|地方|园区)|位于哪|\bwhere\b", re.I)
+# 「在哪些方面」, 「在哪份文件」 ask for things, not places.
+_PLACE = re.compile(r"哪里|哪儿|在哪(?![些份种类项])|哪个(镇|街|区|市|省|县|地方|园区)|位于哪|\bwhere\b", re.I)
 # 「出台过哪些…规划文件」 asks for documents by name: a sentence naming none (「还未出台相关规划和文件」) does not answer.
 _DOCUMENT = re.compile(
     r"(哪些|什么|哪份|哪个|哪部|哪几)[^，,。？?]{0,12}(文件|规划|政策|意见|方案|通知|办法|条例|计划)"
@@ -61,7 +62,7 @@ _DOCUMENT_NAME = re.compile(r"《[^》]{2,60}》|“[^”]{2,20}”|\"[^\"]{2,20
 _QUANTITY = re.compile(
     r"多少|(?<!哪)几(?![乎])|多大|多高|多快|多长|多远|第几|排名|排第|排在|位列|名次"
     r"|how (many|much|large|big|high|fast|strong|powerful|long)|\brank"
-    r"|\bwhat (\w+ ){0,2}(share|percentage|proportion|size|amount|level|rank|power|value|number|figure|rate|scale|total|capacity|budget|revenue)\b",
+    r"|\bwhat (\w+('s)? ){0,2}(share|percentage|proportion|size|amount|level|rank|power|value|number|figure|rate|scale|total|capacity|budget|revenue)\b",
     re.I,
 )
 _QUANTITY_KINDS = (
@@ -184,22 +185,27 @@ def profile_question(
 ) -> QuestionProfile:
     """``topic``: the new topic of a follow-up (「那散裂中子源呢？」), which every evidence sentence must name."""
     tokens = [t for t in dict.fromkeys(tokenizer.question_tokens(question)) if t not in QUESTION_FRAME_WORDS]
+    aliases = lexical.english.aliases  # AI asked, 人工智能 written, or the other way round
     if english:
         # Figures and Latin terms (2022, r&d, gdp) as they are; words through the dictionary.
-        groups = [frozenset([t]) for t in tokens if t in lexical.vocabulary]
+        words = [t for t in tokens if t in lexical.vocabulary or aliases(t)]
+        groups = [frozenset([t]) | aliases(t) for t in words]
         groups += [c.terms for c in lexical.english.concepts(question)]
         anchors = frozenset(t for t in tokens if _ENGLISH_YEAR.match(t))
         places = tuple(gazetteer.in_english(question))
     else:
-        groups = [frozenset([t]) for t in tokens]
+        words = tokens
+        groups = [frozenset([t]) | aliases(t) for t in words]
         anchors = frozenset(t for t in tokens if _YEAR_OR_DATE_TOKEN.match(t))
         places = tuple(frozenset([place]) for place in sorted(gazetteer.in_text(question)))
+    # A word the corpus knows weighs what it weighs, not what the rarer name it may also go by does.
+    own_weights = {g: lexical.term_idf(t) for t, g in zip(words, groups) if t in lexical.vocabulary}
     if topic:
         named = [t for t in tokenizer.tokenize(topic) if t in lexical.vocabulary]
         if named:
             anchors |= {max(named, key=len)}
     groups = list(dict.fromkeys(groups))
-    weights = [max((lexical.term_idf(t) for t in g), default=lexical.term_idf("")) for g in groups]
+    weights = [own_weights.get(g) or max((lexical.term_idf(t) for t in g), default=lexical.term_idf("")) for g in groups]
     known = [i for i, g in enumerate(groups) if g & lexical.vocabulary.keys()]
     total = sum(weights)
     wants = wanted_kind(question)
@@ -391,9 +397,11 @@ def has_wanted_answer(profile: QuestionProfile, sentence: str, gazetteer: Gazett
     if wants == "document":
         return bool(_DOCUMENT_NAME.search(sentence))
     if wants == "place":
-        return bool(gazetteer.in_text(sentence)) or any(
-            tag == "ns" or (len(word) >= 3 and word[-1] in "湖湾区镇街园县") for word, tag in pos_tags(sentence)
-        )
+        # A place the question itself names (「中国散裂中子源位于东莞哪个镇街？」) is not where it is.
+        named = set(gazetteer.in_text(sentence)) | {
+            word for word, tag in pos_tags(sentence) if tag == "ns" or (len(word) >= 3 and word[-1] in "湖湾区镇街园县")
+        }
+        return any(place not in profile.question for place in named)
     kinds = {"money": _MONEY, "share": _SHARE, "rank": _RANK, "count": _COUNT, "amount": _AMOUNT}
     if wants in kinds:
         text = _DASHES.sub("-", sentence)

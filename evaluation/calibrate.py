@@ -9,7 +9,8 @@ expected string of an answerable question, else 0. A logistic regression on the 
 score a further quoted sentence needs are then chosen for the best balance of questions answered
 with the fact and look-alikes refused. The test halves are never read.
 
-With ``--write`` the result goes to answer/evidence_model.json (what the app loads). With
+With ``--write`` the result goes to answer/evidence_model.json (what the app loads); with
+``--current`` that file's model is measured on the dev split as it is, not refitted. With
 ``--ablate`` it also measures, on the same dev questions, the model refitted without each filter
 rule and without each signal: the table docs/answers.md shows.
 """
@@ -191,11 +192,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write", action="store_true", help=f"write the fitted model to {MODEL_PATH.relative_to(REPO)}")
     parser.add_argument("--ablate", action="store_true", help="also measure the model without each rule and each signal")
     parser.add_argument("--curve", action="store_true", help="also show the dev outcomes at other thresholds, same model")
+    parser.add_argument("--current", action="store_true", help=f"measure the model the app loads ({MODEL_PATH.name}) instead of refitting")
     args = parser.parse_args(argv)
+    if args.current and (args.write or args.ablate):
+        parser.error("--current measures the model as it is: it cannot be combined with --write or --ablate")
     from settings import load_settings
 
     settings = load_settings()
     collected = collect(settings)
+    if args.current:
+        model = EvidenceModel.load()
+        weights = np.array([model.weights.get(name, 0.0) for name in FEATURES])
+        print(json.dumps(outcomes(collected, weights, model.bias, model.threshold, model.keep_ratio), indent=1))
+        if args.curve:
+            print(curve_table(collected, model), file=sys.stderr)
+        return 0
     model, result = calibrate(collected)
     if args.ablate:
         print(ablation_table(settings, collected, result), file=sys.stderr)

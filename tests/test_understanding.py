@@ -69,6 +69,16 @@ def test_an_industry_only_named_in_a_list_has_no_size(bot):
     assert answer.refused and "百亿" not in answer.answer and answer.related
 
 
+def test_ai_asked_finds_what_the_article_calls_rengong_zhineng(bot):
+    # CC-CEDICT's 「人工智能 /artificial intelligence (AI)/」: the abbreviation counts as the word.
+    cited(bot.ask("东莞AI规上企业营收多少？"), "996亿元")
+
+
+def test_a_place_the_question_names_does_not_answer_where(bot):
+    answer = bot.ask("中国散裂中子源在东莞哪个镇？")  # the article names no town, only 东莞 and 中国
+    assert answer.refused and answer.related
+
+
 def test_a_quotation_is_read_as_said_by_its_speaker(bot):
     # The speaker is named after the quotation (「……”王珺表示。」), not in the answering sentence.
     answer = bot.ask("王珺认为东莞应该培育什么样的企业？")
