@@ -176,9 +176,14 @@ def ablation_table(settings, collected, full: dict) -> str:
     return "\n".join(lines)
 
 
+def weight_vector(model: EvidenceModel) -> np.ndarray:
+    """The model's weights in the order of ``FEATURES`` (a signal it does not use weighs 0)."""
+    return np.array([model.weights.get(name, 0.0) for name in FEATURES])
+
+
 def curve_table(collected, model: EvidenceModel) -> str:
     """The trade between answering and refusing on the dev split: the fitted weights at other thresholds."""
-    weights = np.array([model.weights.get(name, 0.0) for name in FEATURES])
+    weights = weight_vector(model)
     lines = ["| threshold | answered with the fact | look-alikes refused | balanced |", "| --- | --- | --- | --- |"]
     for threshold in sorted({0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, model.threshold}):
         r = outcomes(collected, weights, model.bias, threshold, model.keep_ratio)
@@ -202,8 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     collected = collect(settings)
     if args.current:
         model = EvidenceModel.load()
-        weights = np.array([model.weights.get(name, 0.0) for name in FEATURES])
-        print(json.dumps(outcomes(collected, weights, model.bias, model.threshold, model.keep_ratio), indent=1))
+        print(json.dumps(outcomes(collected, weight_vector(model), model.bias, model.threshold, model.keep_ratio), indent=1))
         if args.curve:
             print(curve_table(collected, model), file=sys.stderr)
         return 0
