@@ -83,9 +83,11 @@ class Searcher:
 
     def bm25_hits(self, question: str, depth: int) -> list[tuple[str, float]]:
         """(chunk id, BM25 score), best first. An English question is searched by the corpus words
-        its words translate to (``index/crosslingual.py``), beside its figures and Latin terms."""
+        its words translate to (``index/crosslingual.py``), beside its figures and Latin terms; any
+        question by what its abbreviations stand for as well."""
         lexical = self.store.lexical()
         tokens = list(self.store.tokenizer.question_tokens(question))
+        tokens += sorted({alias for t in tokens for alias in lexical.english.aliases(t)})  # AI asked, 人工智能 written
         if language_of(question) == "en":
             tokens += sorted({t for concept in lexical.english.concepts(question) for t in concept.terms})
         return lexical.top(tokens, depth)

@@ -83,6 +83,12 @@ def test_an_english_question_is_searched_by_the_corpus_words_it_translates_to(fa
     assert hits and "160kW" in hits[0].passage.text
 
 
+def test_an_abbreviation_is_searched_as_the_words_it_stands_for(fake_store):
+    # The article writes 人工智能 where the question says AI (CC-CEDICT: 「人工智能 /artificial intelligence (AI)/」).
+    texts = [hit.passage.text for hit in searcher(fake_store).search("AI", "bm25", 20)]
+    assert any("人工智能" in text and "AI" not in text for text in texts), texts
+
+
 def test_the_searcher_is_a_llama_index_retriever_in_a_query_engine(fake_store):
     from llama_index.core.llms import MockLLM
     from llama_index.core.query_engine import RetrieverQueryEngine
