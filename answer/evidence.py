@@ -20,7 +20,7 @@ ablation there says each one helps:
 2. a figure about another place does not answer (上海's 1.6万亿元 is not 东莞's);
 3. an item named only inside a list (「…、低空经济、量子计算…等前沿产业」) is not what the
    sentence's figure measures;
-4. a sentence that shares only place names with a question asking more is no evidence.
+4. a sentence that shares only the setting (places, years, 今年) with a question asking more is no evidence.
 """
 
 from __future__ import annotations
@@ -109,6 +109,7 @@ _COUNT = re.compile(
 )
 _AMOUNT = re.compile(rf"\d+(?:\.\d+)?|[二三四五六七八九十两百千万][{_CN_NUMERAL}]*[个项家种大类点条位名部座批倍成]")
 _YEAR_OR_DATE_TOKEN = re.compile(r"^\d{4}年$|^\d{1,2}月$|^\d{1,2}日$")
+_LOCAL_PLACE_ENDINGS = "湖湾区镇街园县"  # 松山湖, 滨海湾, 长安镇
 _DASHES = re.compile(r"(?<=\d)\s*[-‐‑‒–—―－~～]+\s*(?=\d)")
 
 # Words that say what kind of answer is wanted, not what it is about: 「王珺是什么身份？」 is about
@@ -250,8 +251,8 @@ def sentence_features(
             return None  # rule 2: the figure belongs to another place than the home
         if "list" in rules and _only_listed(profile, sentence, lexical, tokenizer):
             return None  # rule 3: the question's subject is one item of a list the figure does not measure
-    if "topic" in rules and not profile.english and _shares_only_places(profile, tokens, gazetteer):
-        return None  # rule 4: 「明天北京的天气怎么样？」 and a sentence that only names 北京 too
+    if "topic" in rules and _shares_only_setting(profile, tokens, gazetteer):
+        return None  # rule 4: 「2024年东莞房价每平方米多少钱？」 and a sentence that only names 2024年 and 东莞 too
     typed = profile.wants is not None
     return {
         "sem": similarity,
@@ -399,7 +400,7 @@ def has_wanted_answer(profile: QuestionProfile, sentence: str, gazetteer: Gazett
     if wants == "place":
         # A place the question itself names (「中国散裂中子源位于东莞哪个镇街？」) is not where it is.
         named = set(gazetteer.in_text(sentence)) | {
-            word for word, tag in pos_tags(sentence) if tag == "ns" or (len(word) >= 3 and word[-1] in "湖湾区镇街园县")
+            word for word, tag in pos_tags(sentence) if tag == "ns" or (len(word) >= 3 and word[-1] in _LOCAL_PLACE_ENDINGS)
         }
         return any(place not in profile.question for place in named)
     kinds = {"money": _MONEY, "share": _SHARE, "rank": _RANK, "count": _COUNT, "amount": _AMOUNT}
@@ -410,14 +411,34 @@ def has_wanted_answer(profile: QuestionProfile, sentence: str, gazetteer: Gazett
     return True
 
 
-def _shares_only_places(profile: QuestionProfile, text_terms: set[str], gazetteer: Gazetteer) -> bool:
-    """Are the only words the question and the sentence share place names, while the question
-    says more than places? A place is where something is, not what is asked about it."""
-    def is_place(group: frozenset[str]) -> bool:
-        return all(t in place_names() or gazetteer.is_home_name(t) for t in group)
+def _shares_only_setting(profile: QuestionProfile, text_terms: set[str], gazetteer: Gazetteer) -> bool:
+    """Are the only words the question and the sentence share its setting (where and when: places,
+    years, 今年, 目前), while the question says more? The setting is not what is asked about it."""
+    setting = [t for g in profile.groups for t in g if is_setting_word(t, gazetteer)]
+
+    def is_setting(group: frozenset[str]) -> bool:  # 松山 and 山湖, the pieces of 松山湖, too
+        return bool(group) and all(any(t in word for word in setting) for t in group)
 
     shared = [g for g in profile.groups if g & text_terms]
-    return bool(shared) and all(is_place(g) for g in shared) and not all(is_place(g) for g in profile.groups)
+    return bool(shared) and all(is_setting(g) for g in shared) and not all(is_setting(g) for g in profile.groups)
+
+
+# When a question is set (deictic time words; years and dates are read by pattern). jieba's time tag
+# is no guide: it gives 未来 and 新一代 too, which are this corpus's topics.
+_TIME_WORDS = frozenset(
+    "今年 去年 明年 前年 今天 明天 昨天 目前 当前 现在 如今 近年 近年来 今后 年初 年底 年末 年内 上半年 下半年 当下 此前".split()
+)
+
+
+def is_setting_word(word: str, gazetteer: Gazetteer) -> bool:
+    """A place (东莞, 上海, 松山湖) or a time (2024年, 今年, 目前): where and when, not what."""
+    if word in place_names() or gazetteer.is_home_name(word) or word in _TIME_WORDS:
+        return True
+    if _YEAR_OR_DATE_TOKEN.match(word) or _ENGLISH_YEAR.match(word):
+        return True
+    # A place below a city (松山湖, 长安镇): jieba's place tag alone also gives 城市, 重镇 and 深度.
+    tags = pos_tags(word)
+    return len(word) >= 3 and word[-1] in _LOCAL_PLACE_ENDINGS and len(tags) == 1 and tags[0][1] == "ns"
 
 
 def _shared(profile: QuestionProfile, text_terms: set[str], lexical: BM25Index) -> float:

@@ -113,6 +113,20 @@ def test_an_item_of_a_list_is_not_what_the_lists_figure_measures(fake_store):
     assert features(fake_store, "东莞低空经济产业的规模有多大？", CLUSTERS, rules=("year", "place")) is not None
 
 
+AI_REVENUE = "相关数据显示,2022年东莞人工智能产业规模以上企业营业收入约996亿元。"
+SONGHU = "企业相关负责人邱亮明表示,落地松山湖主要基于松山湖的科创和人才优势。"
+
+
+def test_sharing_only_where_and_when_is_no_evidence(fake_store):
+    # Rule 4: the setting (places, years) is not what the question asks about it.
+    assert features(fake_store, "2022年东莞地区生产总值是多少？", AI_REVENUE) is None
+    assert features(fake_store, "松山湖附近有什么好吃的餐厅？", SONGHU) is None  # 松山湖 and its pieces 松山, 山湖
+    assert features(fake_store, "What was Dongguan's population in 2022?", AI_REVENUE, english=True) is None
+    assert features(fake_store, "2022年东莞人工智能企业赚了多少钱？", AI_REVENUE) is not None
+    assert features(fake_store, "How big was Dongguan's AI industry in 2022?", AI_REVENUE, english=True) is not None
+    assert features(fake_store, "2022年东莞地区生产总值是多少？", AI_REVENUE, rules=("year", "place", "list")) is not None
+
+
 def test_places_come_from_whole_words(fake_store):
     assert GAZETTEER.in_text("东莞每年为AI产业准备了多少真金白银？") == frozenset()  # 白银 is a city, not here
     assert GAZETTEER.in_text("东莞已打造了松山湖和滨海湾两个人工智能创新双极") == frozenset()

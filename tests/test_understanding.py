@@ -79,6 +79,15 @@ def test_a_place_the_question_names_does_not_answer_where(bot):
     assert answer.refused and answer.related
 
 
+@pytest.mark.parametrize(
+    "question",
+    ["2022年东莞的出口总额是多少？", "松山湖的房租贵不贵？", "What was Dongguan's population in 2022?"],
+)
+def test_a_question_sharing_only_its_place_and_year_with_the_article_is_refused(bot, question):
+    answer = bot.ask(question)  # answered with the 996亿元 or 松山湖 sentence before
+    assert answer.refused and answer.related
+
+
 def test_a_quotation_is_read_as_said_by_its_speaker(bot):
     # The speaker is named after the quotation (「……”王珺表示。」), not in the answering sentence.
     answer = bot.ask("王珺认为东莞应该培育什么样的企业？")
