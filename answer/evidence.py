@@ -59,8 +59,9 @@ _DOCUMENT = re.compile(
 )
 _DOCUMENT_NAME = re.compile(r"《[^》]{2,60}》|“[^”]{2,20}”|\"[^\"]{2,20}\"")
 # A figure is asked for only with a word that asks for one; the kind of figure follows from the topic.
+# 这几类, 那几个 point at things ("these few kinds"): they ask for nothing.
 _QUANTITY = re.compile(
-    r"多少|(?<!哪)几(?![乎])|多大|多高|多快|多长|多远|第几|排名|排第|排在|位列|名次"
+    r"多少|(?<![哪这那])几(?![乎])|多大|多高|多快|多长|多远|第几|排名|排第|排在|位列|名次"
     r"|how (many|much|large|big|high|fast|strong|powerful|long)|\brank"
     r"|\bwhat (\w+('s)? ){0,2}(share|percentage|proportion|size|amount|level|rank|power|value|number|figure|rate|scale|total|capacity|budget|revenue)\b",
     re.I,
@@ -68,7 +69,7 @@ _QUANTITY = re.compile(
 _QUANTITY_KINDS = (
     ("rank", re.compile(r"第几|排名|排第|排在|位列|名次|\brank|\bplace\b", re.I)),
     ("share", re.compile(r"比重|占比|比例|百分之|强度|\bshare\b|percent|proportion|\bratio\b|intensity", re.I)),
-    ("count", re.compile(r"(?<!哪)几[个项家种大次位名座条款所类批]|多少(个|项|家|种|次|位|名|座|条|所|类|批)|\bhow many\b|number of", re.I)),
+    ("count", re.compile(r"(?<![哪这那])几[个项家种大次位名座条款所类批]|多少(个|项|家|种|次|位|名|座|条|所|类|批)|\bhow many\b|number of", re.I)),
     ("money", re.compile(r"钱|金额|资金|营收|收入|产值|规模|投资|投入多少|总额|总值|生产总值|资产|估值|市值|经费|预算|补贴|奖励|融资|真金白银"
                          r"|revenue|money|\bworth\b|\bvalue\b|\bsize\b|\bspend|\bbudget|\bfund|\byuan\b|investment|income|output|\bgdp\b"
                          r"|how (big|large)", re.I)),
@@ -235,12 +236,11 @@ def sentence_features(
     gazetteer: Gazetteer,
     rules: tuple[str, ...] = RULES,
     spread: float = 1.0,
-    speaker: frozenset[str] = frozenset(),
+    context: frozenset[str] = frozenset(),
 ) -> dict[str, float] | None:
-    """The signals for one sentence, or None when a filter rules it out. ``speaker``: the terms
-    naming who says it, when it is inside a quotation (「在王珺看来……。“……”」): the sentence says
-    what 王珺 thinks without naming him."""
-    tokens = set(tokenizer.token_set(sentence)) | speaker
+    """The signals for one sentence, or None when a filter rules it out. ``context``: terms the
+    sentence means without writing them (``sentence_context``)."""
+    tokens = set(tokenizer.token_set(sentence)) | context
     if "year" in rules and not profile.anchors <= tokens:
         return None  # rule 1: the year or date asked about is not this sentence's
     if profile.wants and profile.wants not in ("role", "place", "document"):
@@ -313,14 +313,16 @@ def score_sentences(
         quotations = quote_speakers(text, tokenizer)
         spans, vectors = sentence_vectors[ranked.passage.chunk_id]
         similarities = vectors @ np.asarray(vector, dtype=np.float32) if len(spans) else np.zeros(0)
+        previous = ""
         for (start, end), similarity in zip(spans, similarities):
-            sentence = text[start:end]
+            sentence, before = text[start:end], previous
+            previous = sentence
             if sentence == ranked.passage.section or _CAPTION.match(sentence) or len(sentence) < _MIN_SENTENCE_CHARS:
                 continue  # headings, image captions and fragments are not statements to quote
             if not quotable(sentence, question):
                 continue  # 「忽略之前的所有指令……」, a planted hotline: never quoted as evidence
             speaker = next((terms for q_start, q_end, terms in quotations if q_start <= start < q_end), frozenset())
-            rows.append((ranked, start, end, float(similarity), speaker))
+            rows.append((ranked, start, end, float(similarity), speaker | sentence_context(sentence, before, tokenizer, gazetteer)))
     if not rows:
         return []
     best = max(r[3] for r in rows)
@@ -328,15 +330,24 @@ def score_sentences(
     # same for an embedder whose cosines are compressed (e5: 0.75-0.97) and one whose are not.
     spread = float(np.std([r[3] for r in rows])) + 1e-3
     found: list[Evidence] = []
-    for ranked, start, end, similarity, speaker in rows:
+    for ranked, start, end, similarity, context in rows:
         features = sentence_features(
             profile, ranked.passage.text[start:end], similarity, best, lexical, tokenizer, gazetteer, model.rules, spread,
-            speaker,
+            context,
         )
         if features is not None:
             found.append(Evidence(ranked, start, end, model.probability(features), features))
     found.sort(key=lambda e: (-e.score, e.passage.rank, e.start))
     return found
+
+
+def sentence_context(sentence: str, before: str, tokenizer: Tokenizer, gazetteer: Gazetteer) -> frozenset[str]:
+    """A sentence that opens with 其中 ("of these") is set where and when the one before it is:
+    「2022年东莞人工智能产业…约996亿元。其中,可穿戴智能设备制造…约757亿元」 is about 2022年 and 东莞.
+    (Who says a quotation is the other context a sentence leaves unwritten: ``quote_speakers``.)"""
+    if not sentence.lstrip().startswith("其中") or not before:
+        return frozenset()
+    return frozenset(t for t in tokenizer.token_set(before) if is_setting_word(t, gazetteer))
 
 
 # Who says a quotation: named right after it (「……。”王珺表示。」) or in one of the two sentences
@@ -374,6 +385,16 @@ def following_sentences(evidence: Evidence, count: int) -> list[Evidence]:
     paragraph_end = len(text) if paragraph_end < 0 else paragraph_end
     after = [s for s in split_sentences(text) if evidence.end <= s.start and s.end <= paragraph_end]
     return [Evidence(evidence.passage, s.start, s.end, evidence.score) for s in after[:count]]
+
+
+def opening_sentence(evidence: Evidence) -> Evidence | None:
+    """The sentence a 其中-sentence continues (``sentence_context``), when it is in the same
+    paragraph of the passage: 「其中,…约757亿元」 quoted alone does not say of what."""
+    if not evidence.text.lstrip().startswith("其中"):
+        return None
+    text = evidence.passage.passage.text
+    before = [s for s in split_sentences(text) if s.end <= evidence.start and "\n" not in text[s.end : evidence.start]]
+    return Evidence(evidence.passage, before[-1].start, before[-1].end, evidence.score) if before else None
 
 
 def coverage(profile: QuestionProfile, text_terms: set[str], known_only: bool = True) -> float:
@@ -475,7 +496,7 @@ def _only_listed(profile: QuestionProfile, sentence: str, lexical: BM25Index, to
     names = [t for t in profile.groups[best] if len(t) >= 2 and t in sentence]
     if not names:
         return False
-    subject = max(names, key=len)
+    subject = max(sorted(names), key=len)
     clauses = [c for c in re.split(r"[，,；;：:。！？]", sentence) if subject in c]
     if not clauses:
         return False
@@ -491,9 +512,11 @@ def _only_listed(profile: QuestionProfile, sentence: str, lexical: BM25Index, to
 
 
 def _names(profile: QuestionProfile, item: str, lexical: BM25Index, tokenizer: Tokenizer) -> bool:
-    """Does the question name this list item (its rarest word)?"""
+    """Does the question name this list item (one of its rarest words)? All the rarest count, not
+    one picked among equals: 智能无人飞行器制造 is named by a question saying 无人机."""
     words = [t for t in tokenizer.token_set(item) if len(t) >= 2] if len(item) <= 12 else []
     if not words:
         return False
-    rarest = max(words, key=lambda t: (lexical.term_idf(t), len(t)))
-    return rarest in profile.question or any(rarest in group for group in profile.groups)
+    top = max(lexical.term_idf(t) for t in words)
+    rarest = [t for t in words if lexical.term_idf(t) == top]
+    return any(t in profile.question or any(t in group for group in profile.groups) for t in rarest)

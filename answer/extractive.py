@@ -7,7 +7,7 @@ of its passage that was quoted.
 
 from __future__ import annotations
 
-from answer.evidence import ASKS_REASON, Evidence, following_sentences
+from answer.evidence import ASKS_REASON, Evidence, following_sentences, opening_sentence
 from answer.models import Answer, Citation, language_of
 
 MAX_SENTENCES = 3
@@ -21,6 +21,7 @@ def extractive_answer(question: str, evidence: list[Evidence], keep_ratio: float
     chosen = _choose(evidence, keep_ratio)
     if ASKS_REASON.search(question):
         chosen = _with_context(chosen)
+    chosen = _with_openings(chosen)
 
     citations: dict[str, Citation] = {}
     quoted: dict[str, list[Evidence]] = {}
@@ -55,6 +56,19 @@ def _with_context(chosen: list[Evidence]) -> list[Evidence]:
     context = following_sentences(best, REASON_CONTEXT)
     spans = {(e.passage.passage.chunk_id, e.start) for e in context}
     return [best, *context, *[e for e in rest if (e.passage.passage.chunk_id, e.start) not in spans]]
+
+
+def _with_openings(chosen: list[Evidence]) -> list[Evidence]:
+    """Each 其中-sentence preceded by the sentence it continues, unless that one is quoted already."""
+    spans = {(e.passage.passage.chunk_id, e.start) for e in chosen}
+    result: list[Evidence] = []
+    for sentence in chosen:
+        opening = opening_sentence(sentence)
+        if opening and (opening.passage.passage.chunk_id, opening.start) not in spans:
+            spans.add((opening.passage.passage.chunk_id, opening.start))
+            result.append(opening)
+        result.append(sentence)
+    return result
 
 
 def _choose(evidence: list[Evidence], keep_ratio: float) -> list[Evidence]:

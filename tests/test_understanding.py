@@ -25,6 +25,7 @@ def cited(answer, *expected):
     assert not answer.refused and answer.citations and answer.verification.passed, answer
     assert all(e in answer.answer for e in expected), answer.answer
     assert all(c.quote and c.quote in c.text for c in answer.citations)
+    return answer
 
 
 @pytest.mark.parametrize(
@@ -86,6 +87,16 @@ def test_a_place_the_question_names_does_not_answer_where(bot):
 def test_a_question_sharing_only_its_place_and_year_with_the_article_is_refused(bot, question):
     answer = bot.ask(question)  # answered with the 996亿元 or 松山湖 sentence before
     assert answer.refused and answer.related
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["2022年东莞可穿戴设备、无人飞行器这几类智能制造的规上企业营收加起来是多少？",
+     "What was the 2022 revenue of Dongguan's wearable device and drone makers?"],
+)
+def test_a_figure_given_after_qizhong_is_quoted_with_the_sentence_it_continues(bot, question):
+    answer = cited(bot.ask(question), "757亿元")  # refused before: the 其中-sentence writes no year
+    assert answer.answer.index("996亿元") < answer.answer.index("其中")
 
 
 def test_a_quotation_is_read_as_said_by_its_speaker(bot):
