@@ -77,7 +77,9 @@ _QUANTITY_KINDS = (
 
 
 def wanted_kind(question: str) -> str | None:
-    """"role", "time", "place", "document", "rank", "share", "money", "count", "amount" or None."""
+    """"person", "role", "time", "place", "document", "rank", "share", "money", "count", "amount" or None."""
+    if _HOLDER.search(question):
+        return "person"
     who = _WHO.match(question)
     if _ROLE.search(question) or (who and pos_tags(who.group(1))[0][1] == "nr"):
         return "role"
@@ -96,6 +98,8 @@ _ROLE_WORD = re.compile(
     r"院长|所长|校长|负责人|主任|局长|处长|书记|市长|省长|区长|部长|主席|委员|院士|教授|研究员|专家|学者|"
     r"董事长|总裁|总经理|经理|创始人|合伙人|首席|总监|记者|编辑|代表|官员"
 )
+# 「松狐科技的创始人是谁？」 asks who holds a role: the sentence must name that role (负责人邱亮明 is no founder).
+_HOLDER = re.compile(rf"(?:{_ROLE_WORD.pattern})(?:是谁|是哪位|叫什么)|谁是[^，,。？?]{{0,20}}(?:{_ROLE_WORD.pattern})")
 ASKS_REASON = re.compile(r"为什么|为何|原因|理由|怎么看|如何看|怎样看|怎么理解|如何理解|\bwhy\b|\bview\b|\bthink\b", re.I)
 
 # --- what kinds of figure a sentence holds ---------------------------------------------------------
@@ -243,7 +247,10 @@ def sentence_features(
     tokens = set(tokenizer.token_set(sentence)) | context
     if "year" in rules and not profile.anchors <= tokens:
         return None  # rule 1: the year or date asked about is not this sentence's
-    if profile.wants and profile.wants not in ("role", "place", "document"):
+    if profile.wants in ("person", "role") and "place" in rules and profile.places:
+        if not all(names & gazetteer.in_text(sentence) for names in profile.places):
+            return None  # rule 2: 广州市社科院's 所长 is not who heads 深圳's
+    if profile.wants and profile.wants not in ("person", "role", "place", "document"):
         named = gazetteer.in_text(sentence)
         if "place" in rules and profile.places and not all(names & named for names in profile.places):
             return None  # rule 2: the place asked about is not this figure's
@@ -412,6 +419,8 @@ def has_wanted_answer(profile: QuestionProfile, sentence: str, gazetteer: Gazett
     """Does the sentence hold the kind of answer asked for? An amount the question itself names
     (「五项计划中…多少家」, 「1000余项课题中…」) is not an answer to it."""
     wants = profile.wants
+    if wants == "person":
+        return any(role in sentence for role in _ROLE_WORD.findall(profile.question))
     if wants == "role":
         return bool(_ROLE_WORD.search(sentence))
     if wants == "time":

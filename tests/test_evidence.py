@@ -34,6 +34,8 @@ def features(store, question, sentence, english=False, rules=RULES):
         ("中国散裂中子源二期工程什么时候建成？", "time"),
         ("杨代友担任什么职务？", "role"),
         ("王珺是谁？", "role"),
+        ("松狐科技的创始人是谁？", "person"),  # who holds a role
+        ("谁是广州市社科院现代产业研究所的所长？", "person"),
         ("松狐科技的深度技术合作伙伴是谁？", None),  # who, but no person: an organisation
         ("颠覆性创新需要怎样的管理和资金保障？", None),  # 资金 is the topic; no figure is asked for
         ("东莞每年为AI产业准备了多少真金白银？", "money"),
@@ -146,6 +148,16 @@ def test_a_sentence_opening_with_qizhong_is_set_where_and_when_the_one_before_is
     assert features(fake_store, question, FIELDS) is None  # rule 1: no year written in it
     assert sentence_features(profile(fake_store, question), FIELDS, 0.9, 0.9, fake_store.lexical(), fake_store.tokenizer,
                              GAZETTEER, RULES, context=context) is not None
+
+
+YANG = "广州市社科院现代产业研究所所长杨代友认为,它是通过颠覆性创新再造产业基础,实现跨越式提级。"
+
+
+def test_who_holds_a_role_needs_that_role_and_its_place(fake_store):
+    assert features(fake_store, "松狐科技的负责人是谁？", SONGHU)["type_ok"] == 1.0
+    assert features(fake_store, "松狐科技的创始人是谁？", SONGHU)["type_ok"] == 0.0  # 负责人 is no founder
+    assert features(fake_store, "广州市社科院现代产业研究所的所长是谁？", YANG) is not None
+    assert features(fake_store, "深圳市社科院现代产业研究所的所长是谁？", YANG) is None  # rule 2
 
 
 def test_places_come_from_whole_words(fake_store):
