@@ -63,7 +63,7 @@ _DOCUMENT_NAME = re.compile(r"《[^》]{2,60}》|“[^”]{2,20}”|\"[^\"]{2,20
 _QUANTITY = re.compile(
     r"多少|(?<![哪这那])几(?![乎])|多大|多高|多快|多长|多远|第几|排名|排第|排在|位列|名次"
     r"|how (many|much|large|big|high|fast|strong|powerful|long)|\brank"
-    r"|\bwhat (\w+('s)? ){0,2}(share|percentage|proportion|size|amount|level|rank|power|value|number|figure|rate|scale|total|capacity|budget|revenue)\b",
+    r"|\bwhat ([\w&-]+('s)? ){0,3}(share|percentage|proportion|intensity|ratio|size|amount|level|rank|power|value|number|figure|rate|scale|total|capacity|budget|revenue)\b",
     re.I,
 )
 _QUANTITY_KINDS = (

@@ -46,6 +46,7 @@ def features(store, question, sentence, english=False, rules=RULES):
         ("东莞在哪份文件中首次提出九大未来产业？", "document"),
         ("What was Dongguan's total R&D spending in yuan in 2022?", "money"),  # a possessive between
         ("What share of GDP did Dongguan spend on R&D in 2022?", "share"),
+        ("What is Guangdong's R&D intensity?", "share"),  # three words between, one of them R&D
         ("How many projects has the neutron source completed?", "count"),
     ],
 )
