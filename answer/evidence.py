@@ -141,6 +141,7 @@ class QuestionProfile:
     known_share: float
     anchors: frozenset[str]  # years and dates (and a follow-up's new topic) every evidence sentence must contain
     places: tuple[frozenset[str], ...]  # the places the question names (each: the names it may be)
+    setting: tuple[bool, ...]  # per group: is it where or when (_setting_groups), not what
     wants: str | None  # wanted_kind()
     amounts: frozenset[str]  # amounts the question itself names (not an answer to it)
     english: bool
@@ -215,6 +216,7 @@ def profile_question(
     known = [i for i, g in enumerate(groups) if g & lexical.vocabulary.keys()]
     total = sum(weights)
     wants = wanted_kind(question)
+    setting = _setting_groups(groups, gazetteer)
     plain = _DATE.sub("", _DASHES.sub("-", question))
     return QuestionProfile(
         groups=tuple(groups),
@@ -223,6 +225,7 @@ def profile_question(
         known_share=sum(weights[i] for i in known) / total if total else 0.0,
         anchors=anchors,
         places=places,
+        setting=setting,
         wants=wants,
         amounts=frozenset(_value(m.group(0)) for m in _AMOUNT.finditer(plain)),
         english=english,
@@ -258,7 +261,7 @@ def sentence_features(
             return None  # rule 2: the figure belongs to another place than the home
         if "list" in rules and _only_listed(profile, sentence, lexical, tokenizer):
             return None  # rule 3: the question's subject is one item of a list the figure does not measure
-    if "topic" in rules and _shares_only_setting(profile, tokens, gazetteer):
+    if "topic" in rules and _shares_only_setting(profile, tokens):
         return None  # rule 4: 「2024年东莞房价每平方米多少钱？」 and a sentence that only names 2024年 and 东莞 too
     typed = profile.wants is not None
     return {
@@ -441,16 +444,17 @@ def has_wanted_answer(profile: QuestionProfile, sentence: str, gazetteer: Gazett
     return True
 
 
-def _shares_only_setting(profile: QuestionProfile, text_terms: set[str], gazetteer: Gazetteer) -> bool:
+def _shares_only_setting(profile: QuestionProfile, text_terms: set[str]) -> bool:
     """Are the only words the question and the sentence share its setting (where and when: places,
     years, 今年, 目前), while the question says more? The setting is not what is asked about it."""
-    setting = [t for g in profile.groups for t in g if is_setting_word(t, gazetteer)]
+    shared = [i for i, g in enumerate(profile.groups) if g & text_terms]
+    return bool(shared) and all(profile.setting[i] for i in shared) and not all(profile.setting)
 
-    def is_setting(group: frozenset[str]) -> bool:  # 松山 and 山湖, the pieces of 松山湖, too
-        return bool(group) and all(any(t in word for word in setting) for t in group)
 
-    shared = [g for g in profile.groups if g & text_terms]
-    return bool(shared) and all(is_setting(g) for g in shared) and not all(is_setting(g) for g in profile.groups)
+def _setting_groups(groups: list[frozenset[str]], gazetteer: Gazetteer) -> tuple[bool, ...]:
+    setting = [t for g in groups for t in g if is_setting_word(t, gazetteer)]
+    # 松山 and 山湖, the pieces of 松山湖, are the setting too; an untranslated English word is not.
+    return tuple(bool(g) and all(any(t in word for word in setting) for t in g) for g in groups)
 
 
 # When a question is set (deictic time words; years and dates are read by pattern). jieba's time tag
