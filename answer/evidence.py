@@ -323,10 +323,10 @@ def score_sentences(
         quotations = quote_speakers(text, tokenizer)
         spans, vectors = sentence_vectors[ranked.passage.chunk_id]
         similarities = vectors @ np.asarray(vector, dtype=np.float32) if len(spans) else np.zeros(0)
-        previous = ""
+        previous = (0, 0)
         for (start, end), similarity in zip(spans, similarities):
-            sentence, before = text[start:end], previous
-            previous = sentence
+            sentence, before = text[start:end], _same_paragraph(text, previous, start)
+            previous = (start, end)
             if sentence == ranked.passage.section or _CAPTION.match(sentence) or len(sentence) < _MIN_SENTENCE_CHARS:
                 continue  # headings, image captions and fragments are not statements to quote
             if not quotable(sentence, question):
@@ -352,12 +352,22 @@ def score_sentences(
 
 
 def sentence_context(sentence: str, before: str, tokenizer: Tokenizer, gazetteer: Gazetteer) -> frozenset[str]:
-    """A sentence that opens with 其中 ("of these") is set where and when the one before it is:
-    「2022年东莞人工智能产业…约996亿元。其中,可穿戴智能设备制造…约757亿元」 is about 2022年 and 东莞.
-    (Who says a quotation is the other context a sentence leaves unwritten: ``quote_speakers``.)"""
-    if not sentence.lstrip().startswith("其中") or not before:
+    """A sentence that opens with 其中 ("of these") is set where and when the one before it in its
+    paragraph is: 「2022年东莞人工智能产业…约996亿元。其中,可穿戴智能设备制造…约757亿元」 is about 2022年
+    and 东莞. (Who says a quotation is the other context a sentence leaves unwritten: ``quote_speakers``.)"""
+    if not continues_previous(sentence) or not before:
         return frozenset()
     return frozenset(t for t in tokenizer.token_set(before) if is_setting_word(t, gazetteer))
+
+
+def continues_previous(sentence: str) -> bool:
+    return sentence.lstrip().startswith("其中")
+
+
+def _same_paragraph(text: str, previous: tuple[int, int], start: int) -> str:
+    """The previous sentence's text, or "" when a paragraph break (or nothing) is in between."""
+    begin, end = previous
+    return text[begin:end] if end > begin and "\n" not in text[end:start] else ""
 
 
 # Who says a quotation: named right after it (「……。”王珺表示。」) or in one of the two sentences
@@ -400,10 +410,10 @@ def following_sentences(evidence: Evidence, count: int) -> list[Evidence]:
 def opening_sentence(evidence: Evidence) -> Evidence | None:
     """The sentence a 其中-sentence continues (``sentence_context``), when it is in the same
     paragraph of the passage: 「其中,…约757亿元」 quoted alone does not say of what."""
-    if not evidence.text.lstrip().startswith("其中"):
+    if not continues_previous(evidence.text):
         return None
     text = evidence.passage.passage.text
-    before = [s for s in split_sentences(text) if s.end <= evidence.start and "\n" not in text[s.end : evidence.start]]
+    before = [s for s in split_sentences(text) if s.end <= evidence.start and _same_paragraph(text, (s.start, s.end), evidence.start)]
     return Evidence(evidence.passage, before[-1].start, before[-1].end, evidence.score) if before else None
 
 
