@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from index.lexical import BM25Index
+from index.manifest import SentenceVectors
 from index.retrieval import RankedPassage
 from index.instructions import quotable
 from index.places import Gazetteer, place_names
@@ -112,6 +113,11 @@ _COUNT = re.compile(
     rf"\d+(?:-\d+)?(?:余)?[个项家种次位名座条所类批部大]|[二三四五六七八九十两百千万][{_CN_NUMERAL}]*[个项家种次位名座条所类批部大点]"
     rf"|一[{_CN_NUMERAL}]+[个项家种次位名座条所类批部]"
 )
+_MONEY_MEASURES = (
+    ("size", re.compile(r"规模|营收|收入|产值|总值|增加值|销售额|\b(revenue|size|scale|output|income|sales|gdp)\b", re.I)),
+    ("spending", re.compile(r"投资|投入|资金|经费|预算|补贴|奖励|融资|拿出|\b(invest\w*|fund\w*|budget|spend\w*|subsid\w*|set aside)\b", re.I)),
+)
+_COUNTED = re.compile(r"(?:(?<![哪这那])几|多少)([个项家种大次位名座条所类批])")
 _AMOUNT = re.compile(rf"\d+(?:\.\d+)?|[二三四五六七八九十两百千万][{_CN_NUMERAL}]*[个项家种大类点条位名部座批倍成]")
 _YEAR_OR_DATE_TOKEN = re.compile(r"^\d{4}年$|^\d{1,2}月$|^\d{1,2}日$")
 _LOCAL_PLACE_ENDINGS = "湖湾区镇街园县"  # 松山湖, 滨海湾, 长安镇
@@ -284,7 +290,7 @@ def find_evidence(
     question: str,
     vector: np.ndarray,
     passages: list[RankedPassage],
-    sentence_vectors: dict[str, tuple[list[tuple[int, int]], np.ndarray]],
+    sentence_vectors: dict[str, SentenceVectors],
     lexical: BM25Index,
     tokenizer: Tokenizer,
     gazetteer: Gazetteer,
@@ -294,7 +300,7 @@ def find_evidence(
 ) -> list[Evidence]:
     """Evidence sentences from the top passages, best first; empty when the articles do not say.
 
-    ``sentence_vectors`` maps a passage's chunk id to its sentence spans and their vectors."""
+    ``sentence_vectors`` maps a passage's chunk id to its sentences and clauses and their vectors."""
     model = model or default_model()
     candidates = score_sentences(
         question, vector, passages, sentence_vectors, lexical, tokenizer, gazetteer, english, model, topic
@@ -306,7 +312,7 @@ def score_sentences(
     question: str,
     vector: np.ndarray,
     passages: list[RankedPassage],
-    sentence_vectors: dict[str, tuple[list[tuple[int, int]], np.ndarray]],
+    sentence_vectors: dict[str, SentenceVectors],
     lexical: BM25Index,
     tokenizer: Tokenizer,
     gazetteer: Gazetteer,
@@ -321,10 +327,9 @@ def score_sentences(
     for ranked in passages[:PASSAGES_READ]:
         text = ranked.passage.text
         quotations = quote_speakers(text, tokenizer)
-        spans, vectors = sentence_vectors[ranked.passage.chunk_id]
-        similarities = vectors @ np.asarray(vector, dtype=np.float32) if len(spans) else np.zeros(0)
+        stored = sentence_vectors[ranked.passage.chunk_id]
         previous = (0, 0)
-        for (start, end), similarity in zip(spans, similarities):
+        for (start, end), similarity in zip(stored.spans, stored.similarities(vector)):
             sentence, before = text[start:end], _same_paragraph(text, previous, start)
             previous = (start, end)
             if sentence == ranked.passage.section or _CAPTION.match(sentence) or len(sentence) < _MIN_SENTENCE_CHARS:
@@ -450,7 +455,20 @@ def has_wanted_answer(profile: QuestionProfile, sentence: str, gazetteer: Gazett
     if wants in kinds:
         text = _DASHES.sub("-", sentence)
         text = _DATE.sub("", text) if wants == "amount" else text
-        return any(_value(m.group(0)) not in profile.amounts for m in kinds[wants].finditer(text))
+        found = [m.group(0) for m in kinds[wants].finditer(text) if _value(m.group(0)) not in profile.amounts]
+        if wants == "money" and found:
+            # Money spent is not the size of what it is spent on: a question about an investment
+            # is not answered by an industry's 规模 (nor 营收 by a budget).
+            asked = {kind for kind, pattern in _MONEY_MEASURES if pattern.search(profile.question)}
+            if len(asked) == 1 and not any(pattern.search(sentence) for kind, pattern in _MONEY_MEASURES if kind in asked):
+                return False
+        if wants == "count":
+            # The measure word says what is counted: 「多少家企业」 counts firms, 「三大环节」 links of a
+            # chain. 个 counts anything.
+            asked = _COUNTED.search(profile.question)
+            if asked and asked.group(1) != "个":
+                found = [f for f in found if f[-1] in (asked.group(1), "个")]
+        return bool(found)
     return True
 
 

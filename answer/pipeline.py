@@ -27,6 +27,7 @@ from answer.followup import Turn, follow_up_topic, is_follow_up, previous_answer
 from answer.llm import LLMClient, LLMError, LLMStreamCut, cited_answer, load_prompt
 from answer.models import Answer, language_of, refusal_answer
 from answer.verify import MARKUP, Checker, claim_model_for, compact, verify
+from index.manifest import SentenceVectors
 from index.places import Gazetteer
 from index.retrieval import RankedPassage, Searcher
 from index.text import pos_tags
@@ -64,7 +65,7 @@ class _Prepared:
     passages: list[RankedPassage]
     evidence: list[Evidence]
     notice: str | None = None  # retrieval was degraded: said with whatever answer is given
-    sentences: dict | None = None  # each passage's sentence spans and vectors
+    sentences: dict[str, SentenceVectors] | None = None  # each passage's sentences, clauses and vectors
 
 
 class Answerer:
@@ -250,11 +251,11 @@ class Answerer:
         embed = self.searcher.store.embedder.embed_passages
 
         def closest(passage: RankedPassage, claim: str) -> str:
-            spans, vectors = sentences.get(passage.passage.chunk_id, ([], None))
-            if not spans or vectors is None or not len(vectors):
+            stored = sentences.get(passage.passage.chunk_id)
+            if stored is None or not stored.spans:
                 return passage.passage.text
-            best = int(np.argmax(vectors @ embed([claim])[0]))
-            return passage.passage.text[spans[best][0] : spans[best][1]]
+            start, end = stored.spans[int(np.argmax(stored.vectors @ embed([claim])[0]))]
+            return passage.passage.text[start:end]
 
         return closest
 

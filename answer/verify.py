@@ -34,6 +34,7 @@ from answer.figures import Quantity, quantities, supports, to_arabic
 from answer.models import Answer, Citation, Verification, refusal_answer
 from index.instructions import CONTACT_REASONS, instruction_flags, quotable
 from index.lexical import BM25Index
+from index.manifest import SentenceVectors
 from index.places import PROVINCES, Gazetteer
 from index.retrieval import RankedPassage
 from index.text import Tokenizer, normalize, pos_tags, split_sentences
@@ -104,7 +105,7 @@ class Checker:
     """What the semantic and entity checks need of the index. ``embed`` gives question-side vectors
     for claims; ``sentences`` each passage's sentence spans and stored vectors."""
 
-    sentences: dict[str, tuple[list[tuple[int, int]], np.ndarray]]
+    sentences: dict[str, SentenceVectors]
     embed: Callable[[list[str]], np.ndarray]
     tokenizer: Tokenizer
     lexical: BM25Index
@@ -338,9 +339,9 @@ def _support_problem(claim: str, cited: list[Citation], sentences: list[str], ch
     vectors = []
     for c in cited:
         if c.chunk_id in checker.sentences:
-            spans, stored = checker.sentences[c.chunk_id]
-            keep = [i for i, (a, b) in enumerate(spans) if quotable(c.text[a:b], question)]
-            vectors.append(stored[keep] if len(keep) < len(spans) else stored)
+            stored = checker.sentences[c.chunk_id]
+            keep = [i for i, (a, b) in enumerate(stored.spans) if quotable(c.text[a:b], question)]
+            vectors.append(stored.vectors[keep] if len(keep) < len(stored.spans) else stored.vectors)
     claim_vector = checker.embed([claim])[0]
     rules = checker.rule_vectors()
     if rules is not None and len(rules) and float(np.max(rules @ claim_vector)) >= checker.model.leak_similarity:

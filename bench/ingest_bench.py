@@ -96,11 +96,12 @@ def run_ingest(settings: Settings, embedder, corpus_folder: Path, *, encode_samp
     again["floor_hash_files_s"] = _hash_all(corpus_folder)
     result["reingest"] = again
 
-    # The floor: raw encode of the sentences of a sample of the chunks, same batch size.
+    # The floor: raw encode of the sentences and clauses of a sample of the chunks, same batch size.
     chunks_all = store.manifest.all_chunks()
     sample = chunks_all if len(chunks_all) <= encode_sample else random.Random(seed).sample(chunks_all, encode_sample)
     stored = store.manifest.sentence_vectors([c.chunk_id for c in sample])
     texts = [c.text[a:b] for c in sample for a, b in stored[c.chunk_id].spans]
+    texts += [c.text[a:b] for c in sample for _, a, b in stored[c.chunk_id].clauses]
     model = embedder.model()
     from bench.stats import CpuWatch
 

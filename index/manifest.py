@@ -13,8 +13,10 @@ import json
 import os
 import sqlite3
 import threading
+from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Iterator
 
@@ -79,27 +81,71 @@ class ChunkRecord:
 
 @dataclass(frozen=True)
 class SentenceVectors:
-    """A chunk's sentences (offsets in the chunk text) and their vectors, one row each, stored as
-    float16: the evidence step reads them for the retrieved chunks instead of embedding sentences
-    per question."""
+    """A chunk's sentences (offsets in the chunk text) and their vectors, one row each, and the
+    clauses of its sentences of more than one clause (the sentence's row, offsets) with theirs,
+    stored as float16: the evidence step reads them for the retrieved chunks instead of embedding
+    sentences per question."""
 
     spans: tuple[tuple[int, int], ...]
     vectors: np.ndarray
+    clauses: tuple[tuple[int, int, int], ...] = ()
+    clause_vectors: np.ndarray | None = None
+
+    def similarities(self, query: np.ndarray) -> np.ndarray:
+        """Each sentence's cosine with the question, averaged with its closest clause's where that
+        is higher. A long sentence's one vector averages all it says, so a question about one of
+        its clauses (「每年拿出3亿元资金」 in a sentence about two plans) finds it only diluted;
+        the clause alone counts too, half, because a clause out of its sentence can mislead
+        (the measurements: docs/answers.md)."""
+        query = np.asarray(query, dtype=np.float32)
+        own = self.vectors @ query if self.spans else np.zeros(0, dtype=np.float32)
+        if not self.clauses or self.clause_vectors is None:
+            return own
+        rows, firsts = self._clause_groups
+        gain = np.maximum.reduceat(self.clause_vectors @ query, firsts) - own[rows]
+        similarity = own.copy()
+        similarity[rows] += np.maximum(gain, 0.0) / 2
+        return similarity
+
+    @cached_property
+    def _clause_groups(self) -> tuple[list[int], list[int]]:
+        """The sentences that have clauses, and where each one's clauses start (they are stored in
+        sentence order). Plain lists: this runs for every candidate passage of every question."""
+        rows = [row for row, _, _ in self.clauses]
+        firsts = [i for i, row in enumerate(rows) if i == 0 or row != rows[i - 1]]
+        return [rows[i] for i in firsts], firsts
 
     def encode(self) -> tuple[str, bytes]:
-        return json.dumps(self.spans), np.asarray(self.vectors, dtype="<f2").tobytes()
+        rows = [self.vectors] + ([self.clause_vectors] if self.clauses else [])
+        layout = {"sentences": self.spans, "clauses": self.clauses}
+        return json.dumps(layout), np.concatenate(rows).astype("<f2").tobytes() if self.spans else b""
 
     @classmethod
-    def decode(cls, spans: str, vectors: bytes) -> "SentenceVectors":
-        parsed = tuple(tuple(span) for span in json.loads(spans))
+    def decode(cls, layout: str, vectors: bytes) -> "SentenceVectors":
+        parsed = json.loads(layout)
+        if isinstance(parsed, list):  # stored before clauses were (pipeline version < 8)
+            parsed = {"sentences": parsed, "clauses": []}
+        spans = tuple(map(tuple, parsed["sentences"]))
+        clauses = tuple(map(tuple, parsed["clauses"]))
         matrix = np.frombuffer(vectors, dtype="<f2").astype(np.float32)
-        return cls(parsed, matrix.reshape(len(parsed), -1) if parsed else matrix.reshape(0, 0))
+        if not spans:
+            return cls((), matrix.reshape(0, 0))
+        matrix = matrix.reshape(len(spans) + len(clauses), -1)
+        return cls(spans, matrix[: len(spans)], clauses, matrix[len(spans) :] if clauses else None)
+
+
+# Decoded sentence vectors kept in memory: about 27 KB a 300-character chunk with e5 (its sentences
+# and clauses, as float32), so about 55 MB at most.
+DECODED_CHUNKS = 2048
 
 
 class Manifest:
     def __init__(self, path: Path):
         self.path = path
         self._local = threading.local()  # this thread's read connection and cached generation
+        self._decoded: OrderedDict[str, SentenceVectors] = OrderedDict()  # least recently read first
+        self._decoded_key: tuple | None = None  # the generation and file they were read from
+        self._decoded_lock = threading.Lock()
         path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
             db.executescript(_SCHEMA)
@@ -178,8 +224,26 @@ class Manifest:
         return {row[0]: _chunk(row) for row in self._select_in("chunks", _CHUNK_COLUMNS, "chunk_id", chunk_ids)}
 
     def sentence_vectors(self, chunk_ids: list[str]) -> dict[str, SentenceVectors]:
-        rows = self._select_in("sentences", "chunk_id, spans, vectors", "chunk_id", chunk_ids)
-        return {row[0]: SentenceVectors.decode(row[1], row[2]) for row in rows}
+        """The chunks' sentence and clause vectors. Every question reads those of its 30-60
+        candidate passages, so decoded ones are kept (the DECODED_CHUNKS most recently read) until
+        the manifest changes or is replaced."""
+        key = (self.generation, self._local.identity)
+        with self._decoded_lock:
+            if self._decoded_key != key:
+                self._decoded.clear()
+                self._decoded_key = key
+            found = {c: self._decoded[c] for c in chunk_ids if c in self._decoded}
+            for chunk_id in found:
+                self._decoded.move_to_end(chunk_id)
+        missing = [c for c in dict.fromkeys(chunk_ids) if c not in found]
+        rows = self._select_in("sentences", "chunk_id, spans, vectors", "chunk_id", missing)
+        decoded = {row[0]: SentenceVectors.decode(row[1], row[2]) for row in rows}
+        with self._decoded_lock:
+            if self._decoded_key == key:
+                self._decoded.update(decoded)
+                while len(self._decoded) > DECODED_CHUNKS:
+                    self._decoded.popitem(last=False)
+        return found | decoded
 
     def _select_in(self, table: str, columns: str, key: str, values: list[str]) -> list[tuple]:
         if not values:

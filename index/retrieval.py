@@ -20,6 +20,7 @@ import numpy as np
 from llama_index.core.base.base_retriever import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
+from index.manifest import SentenceVectors
 from index.store import IndexStore
 from index.text import language_of, split_sentences
 from settings import RetrievalMode
@@ -138,18 +139,16 @@ class Searcher:
             row.rank = rank
         return [row for row in ranked if row.passage.text]
 
-    def sentences(self, passages: list[RankedPassage]) -> dict[str, tuple[list[tuple[int, int]], np.ndarray]]:
+    def sentences(self, passages: list[RankedPassage]) -> dict[str, SentenceVectors]:
         """Each passage's sentence spans and vectors, as ingest stored them; a passage stored
         without them (an index from before they were kept) has its sentences embedded now."""
-        stored = self.store.manifest.sentence_vectors([p.passage.chunk_id for p in passages])
-        found: dict[str, tuple[list[tuple[int, int]], np.ndarray]] = {}
+        found = self.store.manifest.sentence_vectors([p.passage.chunk_id for p in passages])
         for ranked in passages:
             passage = ranked.passage
-            if passage.chunk_id in stored:
-                found[passage.chunk_id] = (list(stored[passage.chunk_id].spans), stored[passage.chunk_id].vectors)
-            else:
-                spans = [(s.start, s.end) for s in split_sentences(passage.text)]
-                found[passage.chunk_id] = (spans, self.store.embedder.embed_passages([passage.text[a:b] for a, b in spans]))
+            if passage.chunk_id not in found:
+                spans = tuple((s.start, s.end) for s in split_sentences(passage.text))
+                vectors = self.store.embedder.embed_passages([passage.text[a:b] for a, b in spans])
+                found[passage.chunk_id] = SentenceVectors(spans, vectors)
         return found
 
     def as_retriever(self, mode: RetrievalMode = "hybrid", k: int = 5) -> "GuanwenRetriever":
@@ -160,7 +159,7 @@ class Searcher:
         can rank below passages that are about the topic as a whole (chunk vectors average it away)."""
         stored = self.store.manifest.sentence_vectors(list(dict.fromkeys(chunk_ids)))
         query = np.asarray(vector, dtype=np.float32)
-        best = [(chunk_id, float((v.vectors @ query).max())) for chunk_id, v in stored.items() if len(v.spans)]
+        best = [(chunk_id, float(v.similarities(query).max())) for chunk_id, v in stored.items() if v.spans]
         return sorted(best, key=lambda hit: -hit[1])
 
     def _fuse(self, row: RankedPassage, *sides: list[tuple[str, float]]) -> float:

@@ -3,6 +3,8 @@
 - ``split_sentences``: sentence spans (。！？；… and ASCII ends; a half-width comma or the dot in
   4.1% never ends one; a paragraph break always does). Chunks are packed from these sentences,
   their vectors are stored per sentence, and answers quote them, so all three agree.
+- ``split_clauses``: a sentence's clauses (cut after commas and colons), for the clause vectors
+  stored beside the sentence vectors.
 - ``Tokenizer``: the lexical tokens BM25 and the evidence check compare. Text is normalised
   (full-width to half-width, lower case, dashes between digits to "-"), figures with their units are
   kept whole ("996亿元", "4.1%", "160kw", "1-2个"), the rest is cut by jieba (search mode by
@@ -65,6 +67,27 @@ def _append_span(spans: list[Span], paragraph: str, offset: int, start: int, end
         return
     lead = len(piece) - len(piece.lstrip())
     spans.append(Span(offset + start + lead, offset + start + lead + len(stripped)))
+
+
+# A clause ends after a comma or colon; a half-width one between digits (1,000 / 10:30) is a figure.
+_CLAUSE_END = re.compile(r"[，：]|[,:](?!\d)")
+MIN_CLAUSE_CHARS = 6  # a shorter piece (「同时,」) joins the clause after it
+
+
+def split_clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The clauses of the sentence ``text[start:end]``, as offsets in ``text``; empty when it has
+    only one. A piece shorter than MIN_CLAUSE_CHARS joins the next clause, a short tail the last."""
+    clauses: list[tuple[int, int]] = []
+    begin = start
+    for match in _CLAUSE_END.finditer(text, start, end):
+        if match.start() - begin >= MIN_CLAUSE_CHARS:
+            clauses.append((begin, match.end()))
+            begin = match.end()
+    if end - begin >= MIN_CLAUSE_CHARS or not clauses:
+        clauses.append((begin, end))
+    else:
+        clauses[-1] = (clauses[-1][0], end)
+    return clauses if len(clauses) > 1 else []
 
 
 def language_of(text: str) -> Literal["zh", "en"]:

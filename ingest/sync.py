@@ -20,7 +20,7 @@ import numpy as np
 from index.manifest import ChunkRecord, DocumentRecord, SentenceVectors
 from index.instructions import document_flags
 from index.store import IndexStore
-from index.text import Tokenizer
+from index.text import Tokenizer, split_clauses
 from ingest import dedup, metadata
 from ingest.chunking import Chunk, chunk_document
 from ingest.dedup import NearDuplicates
@@ -33,8 +33,8 @@ from settings import Settings
 # Bump when cleaning, chunking or tokenizing changes what the index holds for the same file:
 # every document is then re-indexed by the next ingest.
 # 4: sentence vectors stored with the chunks; 5: instruction flags; 6: sidecar metadata, brackets kept in
-# header values; 7: email addresses flagged
-PIPELINE_VERSION = 7
+# header values; 7: email addresses flagged; 8: clause vectors stored with the sentence vectors
+PIPELINE_VERSION = 8
 
 # Chunks embedded and written together: one model call sorts them by length for little padding,
 # and one Chroma upsert and one manifest transaction serve many small documents. A crash redoes
@@ -269,18 +269,22 @@ def _sidecar_bytes(sidecar: Path, summary: IngestSummary) -> bytes | None:
 def _embedded(
     store: IndexStore, pending: list[tuple[DocumentRecord, list[ChunkRecord], list[Chunk], str]], progress: Progress
 ) -> list[tuple[DocumentRecord, list[ChunkRecord], list[SentenceVectors]]]:
-    """Every distinct sentence of the pending documents embedded in one call (a sentence that two
-    overlapping chunks share is embedded once), then handed out to the chunks that hold it. While
-    a progress bar is shown the call is split (``progress.embed_slice``) so that the bar moves."""
-    keys: dict[tuple[int, int, int], int] = {}  # (document, start, end) -> row
+    """Every distinct sentence of the pending documents, and the clauses of those of more than one,
+    embedded in one call (a sentence that two overlapping chunks share is embedded once), then
+    handed out to the chunks that hold it. While a progress bar is shown the call is split
+    (``progress.embed_slice``) so that the bar moves."""
+    keys: dict[tuple[int, int, int], int] = {}  # (document, start, end) of a sentence or clause -> row
     texts: list[str] = []
     ends: list[int] = []  # per chunk, in order: the rows embedded once it is complete
+    clauses: dict[tuple[int, int, int], list[tuple[int, int]]] = {}  # a sentence's -> its clauses
     for number, (_, _, chunks, text) in enumerate(pending):
         for chunk in chunks:
             for span in chunk.sentences:
                 if (number, span.start, span.end) not in keys:
-                    keys[(number, span.start, span.end)] = len(texts)
-                    texts.append(text[span.start : span.end])
+                    clauses[(number, span.start, span.end)] = split_clauses(text, span.start, span.end)
+                    for start, end in [(span.start, span.end), *clauses[(number, span.start, span.end)]]:
+                        keys[(number, start, end)] = len(texts)
+                        texts.append(text[start:end])
             ends.append(len(texts))
     step = progress.embed_slice or len(texts) or 1
     parts, reported = [], 0
@@ -297,7 +301,17 @@ def _embedded(
         for chunk in chunks:
             rows = [keys[(number, s.start, s.end)] for s in chunk.sentences]
             spans = tuple((s.start - chunk.start, s.end - chunk.start) for s in chunk.sentences)
-            per_chunk.append(SentenceVectors(spans, np.asarray(vectors[rows], dtype=np.float32)))
+            chunk_clauses = [
+                (row, start, end)
+                for row, s in enumerate(chunk.sentences)
+                for start, end in clauses[(number, s.start, s.end)]
+            ]
+            per_chunk.append(SentenceVectors(
+                spans,
+                np.asarray(vectors[rows], dtype=np.float32),
+                tuple((row, start - chunk.start, end - chunk.start) for row, start, end in chunk_clauses),
+                np.asarray(vectors[[keys[(number, start, end)] for _, start, end in chunk_clauses]], dtype=np.float32),
+            ))
         batch.append((record, chunk_records, per_chunk))
     return batch
 

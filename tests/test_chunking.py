@@ -1,4 +1,4 @@
-from index.text import split_sentences
+from index.text import split_clauses, split_sentences
 from ingest.chunking import chunk_document
 from ingest.documents import parse_text, read_document
 from tests.conftest import SEED_ARTICLE
@@ -23,6 +23,26 @@ def test_closing_quote_stays_with_its_sentence():
 
 def test_paragraph_break_ends_a_sentence():
     assert sentences("标题\n正文一句。") == ["标题", "正文一句。"]
+
+
+def clauses(sentence):
+    return [sentence[a:b] for a, b in split_clauses(sentence, 0, len(sentence))]
+
+
+def test_a_long_sentence_is_cut_into_clauses_after_commas_and_colons():
+    assert clauses("不久后,东莞印发了两份规划文件,每年拿出3亿元资金,瞄准前20强开展精准招商。") == [
+        "不久后,东莞印发了两份规划文件,", "每年拿出3亿元资金,", "瞄准前20强开展精准招商。",
+    ]  # 「不久后,」 is too short to stand alone and joins the clause after it
+    assert clauses("他表示：要加大量子科技领域人才培育引进力度，走出一条特色之路。") == [
+        "他表示：要加大量子科技领域人才培育引进力度，", "走出一条特色之路。",
+    ]
+
+
+def test_a_sentence_of_one_clause_and_a_figure_with_a_comma_are_not_cut():
+    assert clauses("东莞R&D研发投入占GDP比重4.1%。") == []
+    assert clauses("营业收入约1,000亿元,增长5%。") == []  # the short tail joins the one clause there is
+    text = "序言。营业收入约1,000亿元,同比增长百分之五左右。"
+    assert [text[a:b] for a, b in split_clauses(text, 3, len(text))] == ["营业收入约1,000亿元,", "同比增长百分之五左右。"]
 
 
 def test_chunk_text_equals_document_text_at_its_offsets():

@@ -67,6 +67,27 @@ def test_the_kind_of_figure_must_be_the_one_asked_for(fake_store):
     assert has_wanted_answer(count, "今年1月印发的《工业和信息化部等七部门关于推动未来产业创新发展的实施意见》", GAZETTEER)
 
 
+def test_a_count_is_of_what_its_measure_word_counts(fake_store):
+    chain = "初步形成了产业应用、技术创新、基础软硬件三大环节的人工智能产业链。"
+    firms = profile(fake_store, "东莞目前共有多少家人工智能企业？")
+    assert not has_wanted_answer(firms, chain, GAZETTEER)  # 三大环节 counts links of a chain, not firms
+    assert has_wanted_answer(firms, "东莞已集聚人工智能企业300余家。", GAZETTEER)
+    assert has_wanted_answer(firms, "东莞已集聚300个人工智能企业。", GAZETTEER)  # 个 counts anything
+    assert has_wanted_answer(profile(fake_store, "产业链分为几大环节？"), chain, GAZETTEER)
+
+
+def test_money_spent_is_not_the_size_of_what_it_is_spent_on(fake_store):
+    size = "到2026年,东莞将建成3个低空经济应用示范区,低空经济相关产业规模力争突破500亿元。"
+    budget = "每年拿出3亿元资金,瞄准各细分领域的全球、全国前20强开展精准招商。"
+    investment = profile(fake_store, "东莞三个低空经济示范区计划总投资多少钱？")
+    assert not has_wanted_answer(investment, size, GAZETTEER) and has_wanted_answer(investment, budget, GAZETTEER)
+    english = profile(fake_store, "What is the planned total investment in the demonstration zones?", english=True)
+    assert not has_wanted_answer(english, size, GAZETTEER)
+    scale = profile(fake_store, "东莞低空经济产业规模有多大？")
+    assert has_wanted_answer(scale, size, GAZETTEER) and not has_wanted_answer(scale, budget, GAZETTEER)
+    assert has_wanted_answer(profile(fake_store, "东莞在这方面花了多少钱？"), size, GAZETTEER)  # no measure named
+
+
 def test_a_place_the_question_names_is_not_where_it_is(fake_store):
     where = profile(fake_store, "中国散裂中子源位于东莞哪个镇街？")
     assert not has_wanted_answer(where, "中国散裂中子源是国家基础研究和东莞科技创新的重要支撑平台。", GAZETTEER)

@@ -32,10 +32,11 @@ def counting(store: IndexStore) -> dict[str, list[int]]:
 
 
 def distinct_sentences(store: IndexStore) -> int:
-    """Sentences as the documents hold them: a sentence two overlapping chunks share counts once."""
+    """Sentences and clauses as the documents hold them: one two overlapping chunks share counts once."""
     chunks = store.manifest.all_chunks()
     stored = store.manifest.sentence_vectors([c.chunk_id for c in chunks])
-    return len({(c.doc_id, c.start + a, c.start + b) for c in chunks for a, b in stored[c.chunk_id].spans})
+    spans = {(c.doc_id, c.start + a, c.start + b) for c in chunks for a, b in stored[c.chunk_id].spans}
+    return len(spans | {(c.doc_id, c.start + a, c.start + b) for c in chunks for _, a, b in stored[c.chunk_id].clauses})
 
 
 def test_documents_are_embedded_and_written_in_batches(many, monkeypatch):
@@ -47,7 +48,7 @@ def test_documents_are_embedded_and_written_in_batches(many, monkeypatch):
     # Every batch but the last reaches the threshold, so there are about chunks / 40 of them.
     assert len(calls["embed"]) == len(calls["write"]) == len(calls["manifest"]) <= math.ceil(summary.chunks / 40) + 1
     assert len(calls["write"]) < 30 and sum(calls["write"]) == 30
-    assert sum(calls["embed"]) == distinct_sentences(store) > summary.chunks  # each sentence embedded once
+    assert sum(calls["embed"]) == distinct_sentences(store) > summary.chunks  # each sentence and clause embedded once
     assert all(n >= 40 for n in calls["embed"][:-1])
     assert vector_store.all_ids(store.collection) == store.manifest.chunk_ids()
 

@@ -9,7 +9,7 @@ import threading
 import numpy as np
 import pytest
 
-from index.manifest import ChunkRecord, DocumentRecord, Manifest
+from index.manifest import ChunkRecord, DocumentRecord, Manifest, SentenceVectors
 from index.retrieval import Searcher
 
 
@@ -90,3 +90,62 @@ def test_dense_scores_are_cosine_similarities_of_the_stored_vectors(fake_store):
     assert [chunk_id for chunk_id, _ in hits] == exact
     for chunk_id, score in hits:
         assert score == pytest.approx(float(vectors[chunk_id] @ query), abs=1e-4)
+
+
+def unit(*values):
+    vector = np.asarray(values, dtype=np.float32)
+    return vector / np.linalg.norm(vector)
+
+
+def test_a_sentence_is_as_close_as_its_own_cosine_averaged_with_its_closest_clauses():
+    query = unit(1, 0, 0)
+    sentences = SentenceVectors(
+        ((0, 10), (10, 20)), np.stack([unit(1, 1, 0), unit(0, 1, 0)]),
+        ((0, 0, 5), (0, 5, 10)), np.stack([unit(1, 0, 0), unit(0, 0, 1)]),
+    )
+    own = float(unit(1, 1, 0) @ query)
+    assert sentences.similarities(query) == pytest.approx([(own + 1.0) / 2, 0.0], abs=1e-6)
+    # A clause further from the question than its sentence does not lower the sentence.
+    farther = SentenceVectors(((0, 10),), np.stack([unit(1, 1, 0)]), ((0, 0, 5),), np.stack([unit(0, 0, 1)]))
+    assert farther.similarities(query) == pytest.approx([own], abs=1e-6)
+
+
+def test_sentence_and_clause_vectors_are_stored_and_read_back(fake_store):
+    chunks = fake_store.manifest.all_chunks()
+    stored = fake_store.manifest.sentence_vectors([c.chunk_id for c in chunks])
+    with_clauses = [stored[c.chunk_id] for c in chunks if stored[c.chunk_id].clauses]
+    assert with_clauses  # the seed article has long sentences
+    for chunk in chunks:
+        vectors = stored[chunk.chunk_id]
+        assert [row for row, _, _ in vectors.clauses] == sorted(row for row, _, _ in vectors.clauses)
+        for row, start, end in vectors.clauses:
+            sentence_start, sentence_end = vectors.spans[row]
+            assert sentence_start <= start < end <= sentence_end
+        layout, blob = vectors.encode()
+        again = SentenceVectors.decode(layout, blob)
+        assert again.spans == vectors.spans and again.clauses == vectors.clauses
+        assert np.allclose(again.vectors, vectors.vectors, atol=1e-3)
+        if vectors.clauses:
+            clause = fake_store.embedder.embed_passages([chunk.text[vectors.clauses[0][1] : vectors.clauses[0][2]]])[0]
+            assert np.allclose(again.clause_vectors[0], clause, atol=2e-3)
+
+
+def test_sentence_vectors_stored_before_clauses_read_as_sentences_alone():
+    vectors = np.stack([unit(1, 0, 0), unit(0, 1, 0)])
+    legacy = SentenceVectors.decode("[[0, 5], [5, 9]]", vectors.astype("<f2").tobytes())
+    assert legacy.spans == ((0, 5), (5, 9)) and legacy.clauses == ()
+    assert legacy.similarities(unit(1, 0, 0)) == pytest.approx([1.0, 0.0], abs=1e-3)
+
+
+def test_decoded_sentence_vectors_are_read_anew_after_a_change_by_another_connection(manifest, tmp_path):
+    def stored(doc_id, vector):
+        record, chunks = document(doc_id)
+        return [(record, chunks)], {chunks[0].chunk_id: SentenceVectors(((0, 6),), np.stack([vector]))}
+
+    manifest.replace_documents(*stored("a.txt", unit(1, 0, 0)))
+    chunk_id = "a.txt#0:abc"
+    first = manifest.sentence_vectors([chunk_id])[chunk_id]
+    assert manifest.sentence_vectors([chunk_id])[chunk_id] is first  # kept, not decoded again
+    Manifest(tmp_path / "manifest.sqlite3").replace_documents(*stored("a.txt", unit(0, 1, 0)))  # another process
+    again = manifest.sentence_vectors([chunk_id])[chunk_id]
+    assert again.vectors[0] == pytest.approx(unit(0, 1, 0), abs=1e-3)

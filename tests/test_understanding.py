@@ -23,7 +23,8 @@ def bot(real_storage):
 
 def cited(answer, *expected):
     assert not answer.refused and answer.citations and answer.verification.passed, answer
-    assert all(e in answer.answer for e in expected), answer.answer
+    said = answer.answer.replace("—", "-")  # the article writes 1—2个 in one sentence and 1-2个 in another
+    assert all(e in said for e in expected), answer.answer
     assert all(c.quote and c.quote in c.text for c in answer.citations)
     return answer
 
@@ -45,7 +46,7 @@ def test_paraphrases_the_issue_quotes_are_answered(bot, question, expected):
     [
         ("What share of GDP did Dongguan spend on R&D in 2022?", "4.1%"),
         ("What beam power did the China Spallation Neutron Source reach?", "160kW"),
-        ("How many future industry clusters worth over 10 billion yuan does Dongguan plan to build?", "1—2个"),
+        ("How many future industry clusters worth over 10 billion yuan does Dongguan plan to build?", "1-2个"),
     ],
 )
 def test_english_questions_are_answered_offline_with_citations(bot, question, expected):
@@ -83,7 +84,8 @@ def test_a_place_the_question_names_does_not_answer_where(bot):
 @pytest.mark.parametrize(
     "question",
     ["2022年东莞的出口总额是多少？", "松山湖的房租贵不贵？", "What was Dongguan's population in 2022?",
-     "松狐科技的董事长叫什么？", "深圳市社会科学院国际化城市研究所的所长是谁？"],
+     "松狐科技的董事长叫什么？", "深圳市社会科学院国际化城市研究所的所长是谁？",
+     "东莞目前共有多少家人工智能企业？"],  # 三大环节 is a count, but not of firms
 )
 def test_a_question_the_article_gives_no_answer_of_its_kind_is_refused(bot, question):
     answer = bot.ask(question)  # answered with the 996亿元 or 松山湖 sentence before

@@ -8,6 +8,7 @@ import pytest
 from answer.figures import quantities, supports
 from answer.models import Answer, Citation
 from answer.verify import Checker, ClaimModel, verify
+from index.manifest import SentenceVectors
 from index.places import Gazetteer
 from index.retrieval import Passage, RankedPassage
 
@@ -33,7 +34,7 @@ def citation(number, index, quote=None):
 def checker(fake_store):
     def build(model=ACCEPT, prompts=()):
         embed = fake_store.embedder.embed_passages
-        sentences = {p.passage.chunk_id: ([(0, len(p.passage.text))], embed([p.passage.text])) for p in passages()}
+        sentences = {p.passage.chunk_id: SentenceVectors(((0, len(p.passage.text)),), embed([p.passage.text])) for p in passages()}
         return Checker(sentences, embed, fake_store.tokenizer, fake_store.lexical(), Gazetteer("东莞"), prompts, model)
     return build
 
