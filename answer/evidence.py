@@ -4,12 +4,14 @@ Both answer paths start here: the extractive answer quotes the evidence, the LLM
 when there is some. Every sentence of the top passages is scored from a few signals:
 
 - **meaning**: the cosine between the question's vector and the sentence's (stored at ingest;
-  multilingual-e5 matches paraphrases and English questions to Chinese sentences), and how far it
-  is below the best sentence's, in units of the spread of this question's cosines;
+  multilingual-e5 matches paraphrases and English questions to Chinese sentences), raised halfway
+  to its closest clause's where that is higher, and how far it is below the best sentence's, in
+  units of the spread of this question's similarities;
 - **words**: the share of the question's IDF weight the sentence holds (rare words count more),
   and how much of the question the corpus knows at all;
 - **the kind of answer**: a question asking for a date, an amount of money, a share, a rank, a count
-  or a person's role must find that kind of figure (not just any number) in the sentence;
+  or a person's role must find that kind of figure (not just any number) in the sentence — a count
+  of what the question counts (家 is firms), money of the kind it asks (spent, or an industry's size);
 
 ``answer/evidence_model.json`` holds the weights that turn these into a probability and the
 threshold below which the answer is a refusal, both fitted on the dev split only
