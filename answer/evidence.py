@@ -115,9 +115,12 @@ _COUNT = re.compile(
     rf"\d+(?:-\d+)?(?:余)?[个项家种次位名座条所类批部大]|[二三四五六七八九十两百千万][{_CN_NUMERAL}]*[个项家种次位名座条所类批部大点]"
     rf"|一[{_CN_NUMERAL}]+[个项家种次位名座条所类批部]"
 )
+# Kinds of money: a question naming one asks for that one (``QuestionProfile.money_measure``).
 _MONEY_MEASURES = (
-    ("size", re.compile(r"规模|营收|收入|产值|总值|增加值|销售额|\b(revenue|size|scale|output|income|sales|gdp)\b", re.I)),
-    ("spending", re.compile(r"投资|投入|资金|经费|预算|补贴|奖励|融资|拿出|\b(invest\w*|fund\w*|budget|spend\w*|subsid\w*|set aside)\b", re.I)),
+    # an industry's or a company's size
+    re.compile(r"规模|营收|收入|产值|总值|增加值|销售额|\b(revenue|size|scale|output|income|sales|gdp)\b", re.I),
+    # money spent
+    re.compile(r"投资|投入|资金|经费|预算|补贴|奖励|融资|拿出|\b(invest\w*|fund\w*|budget|spend\w*|subsid\w*|set aside)\b", re.I),
 )
 _COUNTED = re.compile(r"(?:(?<![哪这那])几|多少)([个项家种大次位名座条所类批])")
 _AMOUNT = re.compile(rf"\d+(?:\.\d+)?|[二三四五六七八九十两百千万][{_CN_NUMERAL}]*[个项家种大类点条位名部座批倍成]")
@@ -154,6 +157,8 @@ class QuestionProfile:
     amounts: frozenset[str]  # amounts the question itself names (not an answer to it)
     english: bool
     question: str
+    money_measure: re.Pattern | None = None  # a money question naming one kind of money: what the sentence must name
+    counted: str | None = None  # a count question's measure word (家 in 多少家), unless 个
 
 
 @dataclass
@@ -226,6 +231,8 @@ def profile_question(
     wants = wanted_kind(question)
     setting = _setting_groups(groups, gazetteer)
     plain = _DATE.sub("", _DASHES.sub("-", question))
+    measures = [pattern for pattern in _MONEY_MEASURES if pattern.search(question)]
+    counted = _COUNTED.search(question)
     return QuestionProfile(
         groups=tuple(groups),
         weights=tuple(weights),
@@ -238,6 +245,8 @@ def profile_question(
         amounts=frozenset(_value(m.group(0)) for m in _AMOUNT.finditer(plain)),
         english=english,
         question=_DASHES.sub("-", question),
+        money_measure=measures[0] if wants == "money" and len(measures) == 1 else None,
+        counted=counted.group(1) if wants == "count" and counted and counted.group(1) != "个" else None,
     )
 
 
@@ -458,18 +467,11 @@ def has_wanted_answer(profile: QuestionProfile, sentence: str, gazetteer: Gazett
         text = _DASHES.sub("-", sentence)
         text = _DATE.sub("", text) if wants == "amount" else text
         found = [m.group(0) for m in kinds[wants].finditer(text) if _value(m.group(0)) not in profile.amounts]
-        if wants == "money" and found:
-            # Money spent is not the size of what it is spent on: a question about an investment
-            # is not answered by an industry's 规模 (nor 营收 by a budget).
-            asked = {kind for kind, pattern in _MONEY_MEASURES if pattern.search(profile.question)}
-            if len(asked) == 1 and not any(pattern.search(sentence) for kind, pattern in _MONEY_MEASURES if kind in asked):
-                return False
-        if wants == "count":
-            # The measure word says what is counted: 「多少家企业」 counts firms, 「三大环节」 links of a
-            # chain. 个 counts anything.
-            asked = _COUNTED.search(profile.question)
-            if asked and asked.group(1) != "个":
-                found = [f for f in found if f[-1] in (asked.group(1), "个")]
+        if profile.money_measure and not profile.money_measure.search(sentence):
+            return False  # money spent is not the size of what it is spent on (规模 does not answer 投资)
+        if profile.counted:
+            # The measure word says what is counted: 「多少家企业」 counts firms, 「三大环节」 links of a chain.
+            found = [f for f in found if f[-1] in (profile.counted, "个")]
         return bool(found)
     return True
 
