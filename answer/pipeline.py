@@ -167,6 +167,7 @@ class Answerer:
             english=language == "en",
             model=self.evidence_model,
             topic=follow_up_topic(question) if history else None,
+            carried=query[: -len(question)] if query != question and query.endswith(question) else "",
         )
         if history and is_follow_up(question):
             # 「他还说了什么？」: what the last answer quoted is not news.

@@ -4,7 +4,7 @@ hashing embedder's; what is tested is the logic around them)."""
 import pytest
 
 from answer.evidence import (
-    RULES, _names, has_wanted_answer, profile_question, quote_speakers, sentence_context, sentence_features, wanted_kind,
+    RULES, _names, coverage, has_wanted_answer, profile_question, quote_speakers, sentence_context, sentence_features, wanted_kind,
 )
 from index.places import Gazetteer
 
@@ -109,6 +109,20 @@ def test_an_abbreviation_counts_as_the_words_it_stands_for(fake_store):
     written = profile(fake_store, "东莞人工智能产业规模多大？")
     weight = next(w for g, w in zip(written.groups, written.weights) if "人工智能" in g)
     assert weight == pytest.approx(lexical.term_idf("人工智能")) and weight < lexical.term_idf("ai")
+
+
+def test_words_a_follow_up_carries_from_the_conversation_weigh_less(fake_store):
+    lexical = fake_store.lexical()
+    carried = "王珺说今后三到五年未来产业重点围绕技术，"
+    query = carried + "为什么东莞要先发展好这些技术？"
+    sentence = "因此东莞要率先发展好上述基础技术,才能提高全要素生产率。"
+    as_one = profile_question(query, lexical, fake_store.tokenizer, GAZETTEER, False)
+    follow_up = profile_question(query, lexical, fake_store.tokenizer, GAZETTEER, False, carried=carried)
+    weight = {next(iter(g)): w for g, w in zip(follow_up.groups, follow_up.weights) if len(g) == 1}
+    assert weight["王珺"] == pytest.approx(lexical.term_idf("王珺") / 2)
+    assert weight["东莞"] == pytest.approx(lexical.term_idf("东莞"))  # asked now
+    tokens = set(fake_store.tokenizer.token_set(sentence))
+    assert coverage(follow_up, tokens) > coverage(as_one, tokens)
 
 
 def test_an_amount_the_question_names_is_not_its_answer(fake_store):

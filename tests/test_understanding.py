@@ -129,3 +129,11 @@ def test_real_follow_ups_are_rewritten_and_answered(bot):
     second = [Turn("user", "2022年东莞R&D研发投入占GDP比重是多少？"), Turn("assistant", "……4.1%……[1]")]
     beijing = bot.ask("那北京呢？", second)
     assert beijing.query == "2022年北京R&D研发投入占GDP比重是多少？" and beijing.refused
+
+
+def test_a_follow_up_is_answered_for_what_it_asks_not_for_what_it_carries(bot):
+    # Searched with the previous question's subject in front; the answer must answer the why.
+    history = [Turn("user", "王珺说今后三到五年未来产业重点围绕哪些技术？"), Turn("assistant", "……人工智能、大数据……[1]")]
+    answer = bot.ask("为什么东莞要先发展好这些技术？", history)
+    assert answer.query.endswith("为什么东莞要先发展好这些技术？") and answer.query.startswith("王珺")
+    cited(answer, "全要素生产率")
