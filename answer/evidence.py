@@ -187,11 +187,19 @@ class EvidenceModel:
     threshold: float  # below it for the best sentence: refuse
     keep_ratio: float  # further sentences must score at least this share of the best one
     rules: tuple[str, ...] = RULES
+    # An English question's: e5's cosines across the two languages run lower, and so do its probabilities.
+    english_threshold: float | None = None
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> "EvidenceModel":
         data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(data["weights"], data["bias"], data["threshold"], data["keep_ratio"], tuple(data.get("rules", RULES)))
+        return cls(
+            data["weights"], data["bias"], data["threshold"], data["keep_ratio"], tuple(data.get("rules", RULES)),
+            data.get("english_threshold"),
+        )
+
+    def threshold_for(self, english: bool) -> float:
+        return self.english_threshold if english and self.english_threshold is not None else self.threshold
 
     def probability(self, features: dict[str, float]) -> float:
         z = self.bias + sum(self.weights.get(name, 0.0) * value for name, value in features.items())
@@ -328,7 +336,7 @@ def find_evidence(
     candidates = score_sentences(
         question, vector, passages, sentence_vectors, lexical, tokenizer, gazetteer, english, model, topic, carried
     )
-    return [e for e in candidates if e.score >= model.threshold]
+    return [e for e in candidates if e.score >= model.threshold_for(english)]
 
 
 def score_sentences(

@@ -10,7 +10,9 @@ score a further quoted sentence needs are then chosen for the best balance of qu
 with the fact and look-alikes refused. The test halves are never read.
 
 With ``--write`` the result goes to answer/evidence_model.json (what the app loads); with
-``--current`` that file's model is measured on the dev split as it is, not refitted. With
+``--current`` that file's model is measured on the dev split as it is, not refitted; with
+``--english-threshold`` only English questions' threshold is chosen again (on the dev split's
+English questions, that file's weights kept) and written. With
 ``--ablate`` it also measures, on the same dev questions, the model refitted without each filter
 rule and without each signal: the table docs/answers.md shows.
 """
@@ -20,7 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -107,13 +109,15 @@ def fit(x: np.ndarray, y: np.ndarray, names: tuple[str, ...] = FEATURES, l2: flo
     return weights, float(beta[-1] - weights @ mean)
 
 
-def outcomes(collected, weights, bias, threshold, keep_ratio) -> dict:
-    """What the extractive answer would do per question at this threshold: quote the sentences
-    at or above it (within keep_ratio of the best, three at most) or refuse."""
+def outcomes(collected, weights, bias, threshold, keep_ratio, english_threshold: float | None = None) -> dict:
+    """What the extractive answer would do per question at this threshold (``english_threshold``
+    for English questions, when given): quote the sentences at or above it (within keep_ratio of
+    the best, three at most) or refuse."""
     answered = answerable = refused = unanswerable = 0
     for q, candidates in collected:
         probabilities = [1 / (1 + np.exp(-(c.features @ weights + bias))) for c in candidates]
-        kept = [(p, c) for p, c in zip(probabilities, candidates) if p >= threshold]
+        asked = english_threshold if q.lang == "en" and english_threshold is not None else threshold
+        kept = [(p, c) for p, c in zip(probabilities, candidates) if p >= asked]
         kept.sort(key=lambda pc: -pc[0])
         chosen = [c for p, c in kept if p >= keep_ratio * kept[0][0]][:3] if kept else []
         if q.unanswerable:
@@ -146,11 +150,32 @@ def calibrate(collected, features: tuple[str, ...] = FEATURES, rules: tuple[str,
             key = (round(result["balanced"], 4), result["refused_unanswerable"], -abs(threshold - 0.5))
             if best is None or key > best[0]:
                 best = (key, float(threshold), keep_ratio, result)
-    _, threshold, keep_ratio, result = best
+    _, threshold, keep_ratio, _ = best
     model = EvidenceModel(
         {name: round(float(w), 4) for name, w in zip(FEATURES, weights) if name in features}, round(bias, 4), threshold, keep_ratio, rules
     )
+    model = with_english_threshold(collected, model)
+    result = measure(collected, model)
     return model, {**result, "sentences": len(rows), "positive_sentences": int(y.sum())}
+
+
+def with_english_threshold(collected, model: EvidenceModel) -> EvidenceModel:
+    """The model with the threshold for English questions chosen on the dev split's English
+    questions alone, its weights and keep ratio as they are (ties: the threshold nearer 0.5)."""
+    english = [(q, candidates) for q, candidates in collected if q.lang == "en"]
+    if not english:
+        return model
+    best = None
+    for threshold in THRESHOLDS:
+        result = outcomes(english, weight_vector(model), model.bias, float(threshold), model.keep_ratio)
+        key = (round(result["balanced"], 4), result["refused_unanswerable"], -abs(threshold - 0.5))
+        if best is None or key > best[0]:
+            best = (key, float(threshold))
+    return replace(model, english_threshold=best[1])
+
+
+def measure(collected, model: EvidenceModel) -> dict:
+    return outcomes(collected, weight_vector(model), model.bias, model.threshold, model.keep_ratio, model.english_threshold)
 
 
 SIGNAL_GROUPS = {
@@ -182,11 +207,12 @@ def weight_vector(model: EvidenceModel) -> np.ndarray:
 
 
 def curve_table(collected, model: EvidenceModel) -> str:
-    """The trade between answering and refusing on the dev split: the fitted weights at other thresholds."""
+    """The trade between answering and refusing on the dev split: the fitted weights at other
+    thresholds (English questions' threshold as it is)."""
     weights = weight_vector(model)
     lines = ["| threshold | answered with the fact | look-alikes refused | balanced |", "| --- | --- | --- | --- |"]
     for threshold in sorted({0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, model.threshold}):
-        r = outcomes(collected, weights, model.bias, threshold, model.keep_ratio)
+        r = outcomes(collected, weights, model.bias, threshold, model.keep_ratio, model.english_threshold)
         chosen = " (chosen)" if threshold == model.threshold else ""
         lines.append(f"| {threshold:.2f}{chosen} | {r['answered']:.3f} | {r['refused_unanswerable']:.3f} | {r['balanced']:.3f} |")
     return "\n".join(lines)
@@ -198,16 +224,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ablate", action="store_true", help="also measure the model without each rule and each signal")
     parser.add_argument("--curve", action="store_true", help="also show the dev outcomes at other thresholds, same model")
     parser.add_argument("--current", action="store_true", help=f"measure the model the app loads ({MODEL_PATH.name}) instead of refitting")
+    parser.add_argument("--english-threshold", action="store_true",
+                        help=f"keep {MODEL_PATH.name}'s weights and threshold; choose and write only the English questions' threshold")
     args = parser.parse_args(argv)
-    if args.current and (args.write or args.ablate):
-        parser.error("--current measures the model as it is: it cannot be combined with --write or --ablate")
+    if args.current and (args.write or args.ablate or args.english_threshold):
+        parser.error("--current measures the model as it is: it cannot be combined with --write, --ablate or --english-threshold")
     from settings import load_settings
 
     settings = load_settings()
     collected = collect(settings)
+    if args.english_threshold:
+        model = with_english_threshold(collected, EvidenceModel.load())
+        data = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+        data["english_threshold"] = model.english_threshold
+        data["fitted_on"]["english_threshold_command"] = "python -m evaluation.calibrate --english-threshold"
+        MODEL_PATH.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        print(json.dumps({"english_threshold": model.english_threshold, **measure(collected, model)}, indent=1))
+        return 0
     if args.current:
         model = EvidenceModel.load()
-        print(json.dumps(outcomes(collected, weight_vector(model), model.bias, model.threshold, model.keep_ratio), indent=1))
+        print(json.dumps(measure(collected, model), indent=1))
         if args.curve:
             print(curve_table(collected, model), file=sys.stderr)
         return 0
@@ -220,6 +256,7 @@ def main(argv: list[str] | None = None) -> int:
         "weights": model.weights,
         "bias": model.bias,
         "threshold": model.threshold,
+        "english_threshold": model.english_threshold,
         "keep_ratio": model.keep_ratio,
         "rules": list(model.rules),
         "fitted_on": {

@@ -130,3 +130,29 @@ def test_the_calibration_scores_each_question_by_what_it_would_quote():
     assert outcomes(collected, np.array([1.0]), 0.0, 0.7, 0.5)["answered"] == 1.0
     assert outcomes(collected, np.array([1.0]), 0.0, 0.7, 0.5)["refused_unanswerable"] == 1.0
     assert outcomes(collected, np.array([1.0]), 0.0, 0.5, 0.5)["refused_unanswerable"] == 0.0
+
+
+def test_english_questions_get_their_own_threshold_chosen_on_the_english_ones():
+    from answer.evidence import FEATURES, EvidenceModel
+    from evaluation.calibrate import Candidate, outcomes, with_english_threshold
+    from evaluation.run import Question
+
+    def question(lang, expected, unanswerable=False):
+        return Question("q", "?", tuple(expected), unanswerable, lang, "fact", "dev")
+
+    def candidate(sem, label, text):  # the first signal (sem) alone, weight 1
+        return Candidate(np.array([sem] + [0.0] * (len(FEATURES) - 1)), label, text)
+
+    # bias 0: the English answer scores 0.57 (a cross-lingual match scores lower), the look-alike 0.45.
+    collected = [
+        (question("en", ["4.1%"]), [candidate(0.3, 1, "4.1%")]),
+        (question("en", [], True), [candidate(-0.2, 0, "别的")]),
+        (question("zh", [], True), [candidate(0.5, 0, "别的")]),
+    ]
+    weights = np.array([1.0] + [0.0] * (len(FEATURES) - 1))
+    assert FEATURES[0] == "sem" and outcomes(collected, weights, 0.0, 0.7, 0.5)["answered"] == 0.0
+    both = outcomes(collected, weights, 0.0, 0.7, 0.5, english_threshold=0.5)
+    assert both["answered"] == 1.0 and both["refused_unanswerable"] == 1.0  # 0.62 still refused in Chinese
+    model = with_english_threshold(collected, EvidenceModel({"sem": 1.0}, 0.0, 0.7, 0.5))
+    assert 0.45 < model.english_threshold <= 0.57 and model.threshold == 0.7
+    assert model.threshold_for(english=True) == model.english_threshold and model.threshold_for(english=False) == 0.7

@@ -47,6 +47,8 @@ def test_paraphrases_the_issue_quotes_are_answered(bot, question, expected):
         ("What share of GDP did Dongguan spend on R&D in 2022?", "4.1%"),
         ("What beam power did the China Spallation Neutron Source reach?", "160kW"),
         ("How many future industry clusters worth over 10 billion yuan does Dongguan plan to build?", "1-2个"),
+        # Refused at the Chinese questions' threshold: English questions have their own (evidence_model.json).
+        ("How much money does Dongguan set aside each year to attract AI investment?", "3亿元"),
     ],
 )
 def test_english_questions_are_answered_offline_with_citations(bot, question, expected):
