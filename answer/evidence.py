@@ -286,17 +286,15 @@ def sentence_features(
     tokens = set(tokenizer.token_set(sentence)) | context
     if "year" in rules and not profile.anchors <= tokens:
         return None  # rule 1: the year or date asked about is not this sentence's
-    if profile.wants in ("person", "role") and "place" in rules and profile.places:
-        if not all(names & gazetteer.in_text(sentence) for names in profile.places):
-            return None  # rule 2: 广州市社科院's 所长 is not who heads 深圳's
-    if profile.wants and profile.wants not in ("person", "role", "place", "document"):
+    figure = profile.wants not in (None, "person", "role", "place", "document")
+    if "place" in rules and (figure or profile.wants in ("person", "role")):
         named = gazetteer.in_text(sentence)
-        if "place" in rules and profile.places and not all(names & named for names in profile.places):
-            return None  # rule 2: the place asked about is not this figure's
-        if "place" in rules and not profile.places and named:
+        if profile.places and not all(names & named for names in profile.places):
+            return None  # rule 2: the place asked about is not this figure's (广州市社科院's 所长 is not 深圳's)
+        if figure and not profile.places and named:
             return None  # rule 2: the figure belongs to another place than the home
-        if "list" in rules and _only_listed(profile, sentence, lexical, tokenizer):
-            return None  # rule 3: the question's subject is one item of a list the figure does not measure
+    if figure and "list" in rules and _only_listed(profile, sentence, lexical, tokenizer):
+        return None  # rule 3: the question's subject is one item of a list the figure does not measure
     if "topic" in rules and _shares_only_setting(profile, tokens):
         return None  # rule 4: 「2024年东莞房价每平方米多少钱？」 and a sentence that only names 2024年 and 东莞 too
     typed = profile.wants is not None
