@@ -28,11 +28,25 @@ from index.places import Gazetteer
 from index.text import SPEECH_VERBS, pos_tags
 
 _FOLLOW_UP_START = re.compile(r"^(那么|那|还有|另外|此外|具体|是|也|又|分别|其中)")
-_PRONOUN = re.compile(r"他们|她们|他|她|它|此人|这个人|这位|这家|这项|这些|这个|这两|这三|该|为此|上述|前者|后者")
+# Words that point back, as jieba cuts them (so 其他 "other" and 应该 "should" are not 他 and 该).
+_PRONOUNS = frozenset("他 他们 她 她们 它 它们 此人 这 这位 这家 这项 这些 这个 这种 这类 那位 那家 该 为此 上述 前者 后者".split())
+_POINTING = ("这", "该")  # 这两个, 该市, 该公司 …; but 该文, 该报道 mean the article, not the conversation
+_THE_ARTICLE = ("该文", "该报道", "该篇")
 _ENGLISH_TOPIC = re.compile(r"^\s*(?:(?:what|how) about|and)\s+(?:in\s+|for\s+)?(.+?)\s*\??\s*$", re.I)
-_ENGLISH_PRONOUN = re.compile(r"\b(he|she|him|his|her|they|them|their|it|its|this|that|these|those|the first one|the second one|the company|the same)\b", re.I)
+_ENGLISH_PRONOUN = re.compile(r"\b(he|she|him|his|her|they|them|their|it|its)\b", re.I)
+# "this" and "that" open a clause as often as they point back ("…say that Dongguan will…"): they
+# point back before the kind of thing they stand for ("that company"), or alone at the end ("Why is that?").
+_ENGLISH_POINTER = re.compile(
+    r"\b(?:this|that|these|those)\s+(?:compan(?:y|ies)|firms?|cit(?:y|ies)|places?|plans?|documents?|polic(?:y|ies)|industr(?:y|ies)"
+    r"|sectors?|fields?|areas?|clusters?|figures?|numbers?|amounts?|years?|persons?|people|experts?|projects?|facilit(?:y|ies)"
+    r"|technolog(?:y|ies)|ones?)\b|\b(?:this|that)\W*$|\b(?:the first one|the second one|the company|the same)\b",
+    re.I,
+)
+_DUMMY_IT = re.compile(r"it\s+(?:(?:is|was)\s+)?(?:true|possible|likely|necessary|important|clear|said|reported|expected)\b", re.I)  # "Is it true that…"
+# A name written before a pronoun is what it stands for: "Does Dongguan have its own quantum plan?"
+_ENGLISH_NAME = re.compile(r"(?<=\s)(?:[A-Z][\w&'-]*)")
 _TOPIC = re.compile(r"^(?:那么|那|还有|另外|此外)?[，,\s]*([^，,。？?！!]+?)(?:的情况|方面)?(?:呢|又如何|又怎样)[？?。!！]?(.*)$")
-_PERSON_PRONOUN = re.compile(r"他们|她们|他|她|此人|这个人|这位")
+_PERSON_PRONOUN = re.compile(r"他们|她们|(?<![其吉])他|她|此人|这个人|这位")
 _YEAR = re.compile(r"\d{4}年?")
 _RELATIVE_YEAR = {"前一年": -1, "上一年": -1, "去年": -1, "头一年": -1, "后一年": 1, "下一年": 1, "第二年": 1, "次年": 1}
 _QUESTION_WORDS = re.compile(r"是多少|有多少|多少|几个|几大|哪几个|哪些|什么|哪一年|什么时候|是否|是谁|第几|怎么样|如何|为什么|吗|呢|[？?。！!]")
@@ -52,8 +66,22 @@ def is_follow_up(question: str) -> bool:
     """Does the question lean on the conversation (rather than name its own subject)?"""
     q = question.strip()
     if not re.search(r"[\u4e00-\u9fff]", q):
-        return bool(_ENGLISH_TOPIC.match(q) or _ENGLISH_PRONOUN.search(q))
-    return bool(_FOLLOW_UP_START.match(q) or _PRONOUN.search(q) or _topic(q))
+        if _ENGLISH_TOPIC.match(q) or _ENGLISH_POINTER.search(q):
+            return True
+        pronoun = next((m for m in _ENGLISH_PRONOUN.finditer(q) if not _DUMMY_IT.match(q, m.start())), None)
+        return bool(pronoun) and not _ENGLISH_NAME.search(q[: pronoun.start()])
+    return bool(_FOLLOW_UP_START.match(q) or _points_back(q) or _topic(q))
+
+
+def _points_back(question: str) -> bool:
+    """A pronoun that stands for something of the conversation: not one right after the name it
+    stands for (「东莞这个城市」, 「松狐科技这家企业」)."""
+    tags = pos_tags(question)
+    for i, (word, _) in enumerate(tags):
+        pronoun = word in _PRONOUNS or (word.startswith(_POINTING) and not word.startswith(_THE_ARTICLE) and len(word) <= 3)
+        if pronoun and not (i and tags[i - 1][1].startswith(("n", "vn")) and word.startswith(_POINTING)):
+            return True
+    return False
 
 
 def standalone_question(

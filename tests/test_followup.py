@@ -51,11 +51,34 @@ def test_two_turn_rewrites(previous, question, standalone):
         "东莞未来产业整体发展到什么阶段了呢？",
         "中国散裂中子源打靶束流功率达到多少？",
         "What did Wang Jun say about traditional industrial thinking?",
+        # Words that hold a pronoun's characters, or a pronoun next to the name it stands for:
+        "东莞应该培育什么样的企业？",  # 应该 "should", not 该
+        "除了东莞，其他城市出台了什么政策？",  # 其他 "other", not 他
+        "该文提到东莞哪年开始发展人工智能？",  # the article itself
+        "东莞这个城市的研发投入强度是多少？",
+        "Which industries does the No. 1 Document say that Dongguan will prioritise?",  # "that" opens a clause
+        "Does Dongguan have its own quantum plan?",  # "its" is Dongguan's
+        "What does Songhu Technology do, and where is it based?",
+        "Is it true that Dongguan has no quantum plan yet?",
     ],
 )
 def test_a_question_that_names_its_subject_is_searched_as_asked(question):
     assert not is_follow_up(question)
     assert rewrite(question, "东莞的研发经费投入强度怎么样？在全国排第几？") == question
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["这家公司为什么选在松山湖落地？", "它是哪一年投入运行的？", "该市的研发投入是多少？", "这两个创新双极分别是什么？",
+     "还有其他城市吗？", "Why did it choose Songshan Lake?", "How much does that company invest?", "Why is that?",
+     "What is its R&D share?"],
+)
+def test_a_pronoun_for_something_said_before_makes_a_follow_up(question):
+    assert is_follow_up(question)
+
+
+def test_other_is_not_a_person_pronoun():
+    assert rewrite("还有其他城市吗？", "王珺认为东莞应该培育什么样的企业？").endswith("还有其他城市吗？")
 
 
 def test_a_question_leaning_on_the_last_one_gets_its_subject():

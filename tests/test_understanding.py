@@ -139,3 +139,17 @@ def test_a_follow_up_is_answered_for_what_it_asks_not_for_what_it_carries(bot):
     answer = bot.ask("为什么东莞要先发展好这些技术？", history)
     assert answer.query.endswith("为什么东莞要先发展好这些技术？") and answer.query.startswith("王珺")
     cited(answer, "全要素生产率")
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("王珺认为东莞应该培育什么样的企业？", "华为、三星"),  # 应该 is "should", not the pronoun 该
+        ("What does Songhu Technology do, and where is it based?", "AIGC"),  # "it" is Songhu's
+    ],
+)
+def test_a_question_holding_a_pronoun_of_its_own_is_searched_as_asked(bot, question, expected):
+    history = [Turn("user", "中国散裂中子源的打靶功率到多少了？"), Turn("assistant", "……160kW……[1]")]
+    answer = bot.ask(question, history)
+    assert answer.query == question
+    cited(answer, expected)
