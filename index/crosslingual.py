@@ -23,7 +23,8 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'&-]*")
 _CJK_TERM = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
 _ENTRY = re.compile(r"^(\S+) (\S+) \[([^\]]*)\] /(.*)/\s*$")
 _ABBREVIATION = re.compile(r"\(([A-Z][A-Z0-9&]{1,6})\)")
-# Words that carry no topic of their own in a question.
+# Words that carry no topic of their own in a question. The adverbs and "like" ("What is X like?")
+# gloss dozens of Chinese words each (like: 类似, 一样, 似 …), so they matched sentences by chance.
 ENGLISH_STOP_WORDS = frozenset(
     """
     a an the of in on at to for and or but is are was were be been being by with from as into about than then
@@ -32,6 +33,7 @@ ENGLISH_STOP_WORDS = frozenset(
     may might must not no yes any some each every all more most other such only own same so too very just also
     say says said tell told according article articles give given get got make made plan planned
     s one ones first second kind kinds type types way ways thing things
+    like please ever yet still even here now well let
     """.split()
 )
 
