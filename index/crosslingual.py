@@ -23,8 +23,12 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'&-]*")
 _CJK_TERM = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
 _ENTRY = re.compile(r"^(\S+) (\S+) \[([^\]]*)\] /(.*)/\s*$")
 _ABBREVIATION = re.compile(r"\(([A-Z][A-Z0-9&]{1,6})\)")
-# Words that carry no topic of their own in a question. The adverbs and "like" ("What is X like?")
-# gloss dozens of Chinese words each (like: 类似, 一样, 似 …), so they matched sentences by chance.
+# "like" after a form of "be" ("What will the weather be like?") is a preposition and asks about
+# nothing, though it glosses 类似, 一样, 似 …; after "does" ("What does he like?") it is the verb 喜欢.
+_BE = frozenset("be is are was were what's how's it's that's look looks seem seems sound sounds".split())
+_DO = frozenset("do does did".split())
+# Words that carry no topic of their own in a question (the adverbs among them gloss dozens of
+# Chinese words each, so they matched sentences by chance).
 ENGLISH_STOP_WORDS = frozenset(
     """
     a an the of in on at to for and or but is are was were be been being by with from as into about than then
@@ -33,7 +37,7 @@ ENGLISH_STOP_WORDS = frozenset(
     may might must not no yes any some each every all more most other such only own same so too very just also
     say says said tell told according article articles give given get got make made plan planned
     s one ones first second kind kinds type types way ways thing things
-    like please ever yet still even here now well let
+    please ever yet still even here now well let
     """.split()
 )
 
@@ -117,6 +121,10 @@ class EnglishBridge:
         words = [w.lower() if w.lower() in ENGLISH_STOP_WORDS else _lemma(w) for w in raw]
         concepts: list[Concept] = []
         used = [False] * len(words)
+        lowered = [w.lower() for w in raw]
+        for i, word in enumerate(lowered):
+            if word == "like" and _BE & set(lowered[:i]) and not _DO & set(lowered[:i]):
+                used[i] = True
         # Names in pinyin: one to three capitalised words read together ("Wang Jun", "Songhu").
         for size in (3, 2, 1):
             for i in range(len(raw) - size + 1):
