@@ -241,9 +241,10 @@ def profile_question(
     groups = list(dict.fromkeys(groups))
     weights = [own_weights.get(g) or max((lexical.term_idf(t) for t in g), default=lexical.term_idf("")) for g in groups]
     if carried:
-        asked = set(tokenizer.question_tokens(question[len(carried):]))
+        asked_now = question[len(carried):]
+        asked = set(tokenizer.question_tokens(asked_now))
         if english:
-            asked |= {t for c in lexical.english.concepts(question[len(carried):]) for t in c.terms}
+            asked |= {t for c in lexical.english.concepts(asked_now) for t in c.terms}
         weights = [w if g & asked else w * CARRIED_WEIGHT for g, w in zip(groups, weights)]
     known = [i for i, g in enumerate(groups) if g & lexical.vocabulary.keys()]
     total = sum(weights)

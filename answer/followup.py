@@ -78,8 +78,10 @@ def _points_back(question: str) -> bool:
     stands for (「东莞这个城市」, 「松狐科技这家企业」)."""
     tags = pos_tags(question)
     for i, (word, _) in enumerate(tags):
-        pronoun = word in _PRONOUNS or (word.startswith(_POINTING) and not word.startswith(_THE_ARTICLE) and len(word) <= 3)
-        if pronoun and not (i and tags[i - 1][1].startswith(("n", "vn")) and word.startswith(_POINTING)):
+        pointing = word.startswith(_POINTING) and not word.startswith(_THE_ARTICLE) and len(word) <= 3
+        if pointing and i and tags[i - 1][1].startswith(("n", "vn")):
+            continue  # 「东莞这个城市」: it stands for the name before it
+        if pointing or word in _PRONOUNS:
             return True
     return False
 
