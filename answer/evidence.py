@@ -568,9 +568,10 @@ def _only_listed(profile: QuestionProfile, sentence: str, lexical: BM25Index, to
     for clause in clauses:
         items = [re.sub(r"等.*$", "", item).strip() for item in re.split(r"、|和|及", clause)]
         mine = [item for item in items if subject in item]
-        if "、" not in clause or any(re.search(r"\d", item) for item in mine):
-            return False  # not a list, or the figure is in the subject's own item (全国前20强开展精准招商)
-        others = [item for item in items if subject not in item and not re.search(r"\d", item) and len(item) >= 2]
+        if "、" not in clause or any(_AMOUNT.search(item) for item in mine):
+            # not a list, or the figure is in the subject's own item (全国前20强开展精准招商, 三大环节的产业链)
+            return False
+        others = [item for item in items if subject not in item and not _AMOUNT.search(item) and len(item) >= 2]
         if any(_names(profile, item, lexical, tokenizer) for item in others):
             return False  # the question asks about the list (or several of its items)
     return True

@@ -9,8 +9,9 @@ R&D) is searched as it is. Only a real follow-up is rewritten, offline, from the
   (the home place included), a person for a person, otherwise the noun closest in meaning;
 - a pronoun for a person, 「他还说了什么？」: the person the previous question was about;
 - anything else that leans on the conversation (「具体优先支持哪些产业？」, 「是哪三个产业？」,
-  「每年为此拿出多少钱？」, "Which companies emerged in the first one?"): the previous question's
-  subject goes in front, without its question words.
+  「每年为此拿出多少钱？」, "Which companies emerged in the first one?", and a question that names
+  nothing of its own, 「主要在哪些领域？」): the previous question's subject goes in front, without
+  its question words.
 
 With an LLM the model does this rewriting (``answer.llm.LLMClient.rewrite``), for follow-ups only,
 and this is its fallback.
@@ -54,6 +55,9 @@ _NOUN_TAGS = ("n", "nz", "nt", "vn", "eng")
 _ABOUT_AS_CLOSE = 0.015  # cosine margin; e5's cosines between words are compressed (0.88-0.94)
 # Words that make 「X呢」 a statement or a question of its own rather than a new topic alone.
 _PREDICATE = re.compile(r"了|得|是|有|在|会|要|能|吗|怎么|什么|多少|哪|几|如何|为什么|发展|达到|提出")
+_NAME_TAGS = ("nr", "ns", "nt", "nz", "eng")
+_COMMON_SHARE = 0.2  # a noun in a fifth of the passages or more names no subject (docs/answers.md)
+_QUESTION_VERBS = frozenset("是 有 怎么样 怎样 如何 什么样 多少 为什么 包括 属于 主要 具体".split())
 
 
 @dataclass
@@ -62,15 +66,43 @@ class Turn:
     content: str
 
 
-def is_follow_up(question: str) -> bool:
-    """Does the question lean on the conversation (rather than name its own subject)?"""
+@dataclass(frozen=True)
+class Standalone:
+    """What is searched for a question asked in a conversation."""
+
+    query: str
+    follow_up: bool  # the question leans on the conversation
+    carried: str = ""  # the start of ``query`` taken from the conversation (the previous question's subject)
+
+
+def is_follow_up(question: str, document_share: Callable[[str], float] | None = None) -> bool:
+    """Does the question lean on the conversation (rather than name its own subject)?
+    ``document_share(word)``: the share of the corpus's passages that use a word; with it, a
+    Chinese question that names nothing of its own (``_names_nothing``) is a follow-up too."""
     q = question.strip()
     if not re.search(r"[\u4e00-\u9fff]", q):
         if _ENGLISH_TOPIC.match(q) or _ENGLISH_POINTER.search(q):
             return True
         pronoun = next((m for m in _ENGLISH_PRONOUN.finditer(q) if not _DUMMY_IT.match(q, m.start())), None)
         return bool(pronoun) and not _ENGLISH_NAME.search(q[: pronoun.start()])
-    return bool(_FOLLOW_UP_START.match(q) or _points_back(q) or _topic(q))
+    if _FOLLOW_UP_START.match(q) or _points_back(q) or _topic(q):
+        return True
+    return document_share is not None and _names_nothing(q, document_share)
+
+
+def _names_nothing(question: str, document_share: Callable[[str], float]) -> bool:
+    """「主要在哪些领域？」, 「瞄准的是什么样的企业？」: no name, number or year, no word the corpus does
+    not use, and no noun but those a fifth of its passages use (领域, 企业, 产业): nothing the
+    question could be found by on its own. One rare noun is a subject (「散裂中子源最新的功率指标是多少？」),
+    and so is a word the articles never use (「明天会下雨吗？」 is off the topic, not about the last answer)."""
+    for word, tag in pos_tags(question):
+        if tag in _NAME_TAGS or (tag == "m" and re.search(r"\d", word)):
+            return False
+        if tag[0] in "nvaz" and len(word) >= 2 and word not in _QUESTION_VERBS:
+            share = document_share(word)
+            if share == 0.0 or ((tag[0] == "n" or tag == "vn") and share < _COMMON_SHARE):
+                return False
+    return True
 
 
 def _points_back(question: str) -> bool:
@@ -87,17 +119,25 @@ def _points_back(question: str) -> bool:
 
 
 def standalone_question(
-    question: str, history: list[Turn], gazetteer: Gazetteer, similarity: Callable[[str, list[str]], np.ndarray]
-) -> str:
+    question: str,
+    history: list[Turn],
+    gazetteer: Gazetteer,
+    similarity: Callable[[str, list[str]], np.ndarray],
+    document_share: Callable[[str], float] | None = None,
+) -> Standalone:
     """The question as it would be asked without the conversation (offline rules).
 
     ``similarity(text, candidates)`` gives the cosine of ``text`` with each candidate (the
-    embedding model's): it picks which word a new topic replaces."""
+    embedding model's): it picks which word a new topic replaces. ``document_share``: as for
+    ``is_follow_up``."""
+    question = question.strip()
+    follow_up = bool(history) and is_follow_up(question, document_share)
     previous: str | None = None
     for turn in history:
         if turn.role == "user" and turn.content.strip():
-            previous = _rewrite(turn.content.strip(), previous, gazetteer, similarity)
-    return _rewrite(question.strip(), previous, gazetteer, similarity)
+            previous = _rewrite(turn.content.strip(), previous, gazetteer, similarity, document_share)[0]
+    query, carried = _rewrite(question, previous, gazetteer, similarity, document_share)
+    return Standalone(query, follow_up, carried)
 
 
 def follow_up_topic(question: str) -> str | None:
@@ -116,21 +156,22 @@ def previous_answer(history: list[Turn]) -> str:
     return ""
 
 
-def _rewrite(question: str, previous: str | None, gazetteer: Gazetteer, similarity) -> str:
-    if previous is None or not is_follow_up(question):
-        return question
+def _rewrite(question: str, previous: str | None, gazetteer: Gazetteer, similarity, document_share) -> tuple[str, str]:
+    """(the standalone question, the part of it put in front from the conversation)."""
+    if previous is None or not is_follow_up(question, document_share):
+        return question, ""
     topic = _topic(question)
     if topic:
         new, rest = topic
         replaced = _replace(previous, new, gazetteer, similarity)
         if replaced:
-            return replaced if not rest else f"{replaced}{rest}"
+            return (replaced if not rest else f"{replaced}{rest}"), ""
     if _PERSON_PRONOUN.search(question):
         person = _person(previous)
         if person:
-            return _PERSON_PRONOUN.sub(person, question, count=1)
+            return _PERSON_PRONOUN.sub(person, question, count=1), ""
     subject = _QUESTION_WORDS.sub("", previous).strip(" ，,")
-    return f"{subject}，{question}" if subject else question
+    return (f"{subject}，{question}", f"{subject}，") if subject else (question, "")
 
 
 def _topic(question: str) -> tuple[str, str] | None:

@@ -23,7 +23,7 @@ import numpy as np
 from answer.evidence import Evidence, EvidenceModel, default_model, find_evidence, score_sentences
 from answer.extractive import extractive_answer
 from answer.figures import quantities
-from answer.followup import Turn, follow_up_topic, is_follow_up, previous_answer, standalone_question
+from answer.followup import Standalone, Turn, follow_up_topic, is_follow_up, previous_answer, standalone_question
 from answer.llm import LLMClient, LLMError, LLMStreamCut, cited_answer, load_prompt
 from answer.models import Answer, language_of, refusal_answer
 from answer.verify import MARKUP, Checker, claim_model_for, compact, verify
@@ -139,7 +139,8 @@ class Answerer:
 
     def _prepare(self, question: str, history: list[Turn], mode: RetrievalMode | None, keep_all: bool = False) -> _Prepared:
         question = question.strip()
-        query = self._standalone(question, history)
+        standalone = self._standalone(question, history)
+        query = standalone.query
         mode = mode or self.settings.retrieval_mode
         language = language_of(question)
         notice = None
@@ -166,17 +167,18 @@ class Answerer:
             self.gazetteer,
             english=language == "en",
             model=self.evidence_model,
-            topic=follow_up_topic(question) if history else None,
-            carried=query[: -len(question)] if query != question and query.endswith(question) else "",
+            topic=follow_up_topic(question) if standalone.follow_up else None,
+            carried=standalone.carried,
         )
-        if history and is_follow_up(question):
+        if standalone.follow_up:
             # 「他还说了什么？」: what the last answer quoted is not news.
             said = compact(previous_answer(history))
             evidence = [e for e in evidence if compact(e.text) not in said]
         return _Prepared(question, query, language, passages, evidence, notice, sentences)
 
-    def _standalone(self, question: str, history: list[Turn]) -> str:
-        follow_up = bool(history) and is_follow_up(question)
+    def _standalone(self, question: str, history: list[Turn]) -> Standalone:
+        document_share = self.searcher.store.lexical().document_share
+        follow_up = bool(history) and is_follow_up(question, document_share)
         if self.llm is not None and (follow_up or language_of(question) == "en"):
             # A question that names its own subject is not merged with the conversation, and an
             # English one is translated for the Chinese articles' keyword search.
@@ -186,9 +188,9 @@ class Answerer:
             except LLMError:
                 rewritten = question  # the offline rules below still resolve most follow-ups
             if rewritten.strip() != question:
-                return rewritten
+                return Standalone(rewritten, follow_up)
             # A model that hands the question back unchanged adds nothing: the offline rules may.
-        return standalone_question(question, history, self.gazetteer, self._similarity)
+        return standalone_question(question, history, self.gazetteer, self._similarity, document_share)
 
     def _similarity(self, text: str, candidates: list[str]) -> np.ndarray:
         vectors = self.searcher.store.embedder.embed_passages([text, *candidates])

@@ -176,6 +176,19 @@ def test_a_list_item_is_named_by_any_of_its_rarest_words(fake_store):
     assert features(fake_store, question, FIELDS) is not None
 
 
+SONGSHAN_CHAIN = (
+    "松山湖定位东莞人工智能原始创新高地,近年来涌现出了如花瓣云、微云、国云等在内的大数据企业以及一批人工智能细分领域的优质企业,"
+    "初步形成了产业应用、技术创新、基础软硬件三大环节的人工智能产业链。"
+)
+
+
+def test_a_figure_written_in_chinese_numerals_in_the_subjects_own_item_is_its_figure(fake_store):
+    # Rule 3 lets a list through when the figure sits in the item the question asks about:
+    # 「三大环节的…产业链」 holds 三大 as 「全国前20强开展精准招商」 holds 20.
+    assert features(fake_store, "松山湖形成了几大环节的产业链？", SONGSHAN_CHAIN) is not None
+    assert features(fake_store, "松山湖形成了几大环节的产业链？", SONGSHAN_CHAIN, rules=("list",))["type_ok"] == 1.0
+
+
 def test_a_sentence_opening_with_qizhong_is_set_where_and_when_the_one_before_is(fake_store):
     context = sentence_context(FIELDS, AI_REVENUE, fake_store.tokenizer, GAZETTEER)
     assert {"2022年", "东莞"} <= context and "人工智能" not in context  # the setting, not the topic
