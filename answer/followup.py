@@ -134,9 +134,10 @@ def standalone_question(
     follow_up = bool(history) and is_follow_up(question, document_share)
     previous: str | None = None
     for turn in history:
-        if turn.role == "user" and turn.content.strip():
-            previous = _rewrite(turn.content.strip(), previous, gazetteer, similarity, document_share)[0]
-    query, carried = _rewrite(question, previous, gazetteer, similarity, document_share)
+        asked = turn.content.strip()
+        if turn.role == "user" and asked:
+            previous = _rewrite(asked, previous, is_follow_up(asked, document_share), gazetteer, similarity)[0]
+    query, carried = _rewrite(question, previous, follow_up, gazetteer, similarity)
     return Standalone(query, follow_up, carried)
 
 
@@ -156,9 +157,9 @@ def previous_answer(history: list[Turn]) -> str:
     return ""
 
 
-def _rewrite(question: str, previous: str | None, gazetteer: Gazetteer, similarity, document_share) -> tuple[str, str]:
+def _rewrite(question: str, previous: str | None, follow_up: bool, gazetteer: Gazetteer, similarity) -> tuple[str, str]:
     """(the standalone question, the part of it put in front from the conversation)."""
-    if previous is None or not is_follow_up(question, document_share):
+    if previous is None or not follow_up:
         return question, ""
     topic = _topic(question)
     if topic:

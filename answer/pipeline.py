@@ -178,7 +178,7 @@ class Answerer:
 
     def _standalone(self, question: str, history: list[Turn]) -> Standalone:
         document_share = self.searcher.store.lexical().document_share
-        follow_up = bool(history) and is_follow_up(question, document_share)
+        follow_up = self.llm is not None and bool(history) and is_follow_up(question, document_share)
         if self.llm is not None and (follow_up or language_of(question) == "en"):
             # A question that names its own subject is not merged with the conversation, and an
             # English one is translated for the Chinese articles' keyword search.

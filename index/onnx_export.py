@@ -115,7 +115,7 @@ class OnnxEncoder(TokenizedEncoder):
         # together share it, so a text's vector would depend on its batch (cosine 0.997 between a
         # sentence alone and in a batch of 32, as far as int8 is from fp32). One text per run, on
         # as many one-thread runs at once as there are cores, gives a text the same vector in an
-        # ingest as in the question path, and is as fast here (docs/performance.md).
+        # ingest as in the question path, for 7-9% of an ingest's speed (docs/performance.md).
         self.one_text_per_run = file_name == ONNX_FILES["onnx-int8"]
         self._workers: ThreadPoolExecutor | None = None
 
