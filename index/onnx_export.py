@@ -16,13 +16,11 @@ import fcntl
 import hashlib
 import json
 import logging
-import os
 import re
 import shutil
 import tempfile
 import threading
 import warnings
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable
 
@@ -111,13 +109,6 @@ class OnnxEncoder(TokenizedEncoder):
         self._sessions: dict[int | None, Any] = {}
         self._sessions_lock = threading.Lock()
         self.inputs = {i.name for i in self._session(1).get_inputs()}
-        # The int8 file quantises its activations at run time, one scale per tensor: texts batched
-        # together share it, so a text's vector would depend on its batch (cosine 0.997 between a
-        # sentence alone and in a batch of 32, as far as int8 is from fp32). One text per run, on
-        # as many one-thread runs at once as there are cores, gives a text the same vector in an
-        # ingest as in the question path, for 7-9% of an ingest's speed (docs/performance.md).
-        self.one_text_per_run = file_name == ONNX_FILES["onnx-int8"]
-        self._workers: ThreadPoolExecutor | None = None
 
     def _session(self, threads: int | None) -> Any:
         """One inference session per thread count, made on first use. A single text (a question)
@@ -139,15 +130,6 @@ class OnnxEncoder(TokenizedEncoder):
 
     def run(self, feeds: dict[str, np.ndarray], single: bool) -> np.ndarray:
         return self._session(1 if single else None).run(None, feeds)[0]
-
-    def encode(self, texts: list[str], *, query: bool, batch_size: int = 32) -> np.ndarray:
-        if not self.one_text_per_run or len(texts) <= 1:
-            return super().encode(texts, query=query, batch_size=batch_size)
-        with self._sessions_lock:
-            if self._workers is None:
-                self._workers = ThreadPoolExecutor(os.cpu_count() or 1, thread_name_prefix="onnx-encode")
-        one = lambda text: TokenizedEncoder.encode(self, [text], query=query)  # noqa: E731
-        return np.vstack(list(self._workers.map(one, texts)))
 
 
 class TorchEncoder(TokenizedEncoder):

@@ -33,13 +33,12 @@ from settings import Settings
 # Bump when cleaning, chunking or tokenizing changes what the index holds for the same file:
 # every document is then re-indexed by the next ingest.
 # 4: sentence vectors stored with the chunks; 5: instruction flags; 6: sidecar metadata, brackets kept in
-# header values; 7: email addresses flagged; 8: clause vectors stored with the sentence vectors;
-# 9: int8 vectors computed one text per run (index/onnx_export.py), no longer depending on the batch
-PIPELINE_VERSION = 9
+# header values; 7: email addresses flagged; 8: clause vectors stored with the sentence vectors
+PIPELINE_VERSION = 8
 
-# Chunks embedded and written together: one model call (which sorts them by length for little
-# padding, or with int8 runs them one at a time on every core), one Chroma upsert and one
-# manifest transaction serve many small documents. A crash redoes at most one batch.
+# Chunks embedded and written together: one model call sorts them by length for little padding,
+# and one Chroma upsert and one manifest transaction serve many small documents. A crash redoes
+# at most one batch.
 INGEST_BATCH_CHUNKS = 256
 
 
