@@ -46,6 +46,7 @@ def measure(settings, write: bool) -> dict:
     from answer.verify import CLAIM_MODEL_PATH, Checker, ClaimModel, claim_coverage, clause_windows, figures_held, verify
     from app import build_answerer
     from evaluation.corpora import temporary_index
+    from index.manifest import SentenceVectors
     from index.places import Gazetteer
     from index.retrieval import Passage, RankedPassage
     from answer.llm import load_prompt
@@ -83,7 +84,8 @@ def measure(settings, write: bool) -> dict:
         for pair, sentence_vector in zip(pairs, sentences):
             passage = RankedPassage(Passage(pair["id"], pair["source"], "", pair["sentence"], 0, len(pair["sentence"]), ""), 1.0, 1)
             citation = Citation.from_passage(1, passage, pair["sentence"])
-            check = Checker({pair["id"]: ([(0, len(pair["sentence"]))], sentence_vector[None, :])}, embed, tokenizer,
+            stored_vectors = SentenceVectors(((0, len(pair["sentence"])),), sentence_vector[None, :])
+            check = Checker({pair["id"]: stored_vectors}, embed, tokenizer,
                             lexical, gazetteer, prompts, model)
             answer = Answer(answer=f"{pair['claim']}[1]", refused=False, citations=[citation], language=pair["lang"])
             checked = verify(answer, [passage], check)

