@@ -28,9 +28,15 @@ import numpy as np
 from index.places import Gazetteer
 from index.text import SPEECH_VERBS, pos_tags
 
-_FOLLOW_UP_START = re.compile(r"^(那么|那|还有|另外|此外|具体|是|也|又|分别|其中)")
+# 那 opens a follow-up (「那北京呢？」), but 那位, 那家 … are demonstratives, judged as 这位, 这家 are.
+_CLASSIFIERS = "位家个些种项类"
+_FOLLOW_UP_START = re.compile(rf"^(那么|那(?![{_CLASSIFIERS}])|还有|另外|此外|具体|是|也|又|分别|其中)")
 # Words that point back, as jieba cuts them (so 其他 "other" and 应该 "should" are not 他 and 该).
-_PRONOUNS = frozenset("他 他们 她 她们 它 它们 此人 这 这位 这家 这项 这些 这个 这种 这类 那位 那家 该 为此 上述 前者 后者".split())
+_PRONOUNS = frozenset(
+    "他 他们 她 她们 它 它们 此人 这 这位 这家 这项 这些 这个 这种 这类 那位 那家 那个 那些 那种 那项 那类 该 为此 上述 前者 后者".split()
+)
+_PERSONAL = ("他", "她", "它", "此人")
+_CLAUSE_BREAK = frozenset("，,；;：:")
 _POINTING = ("这", "该")  # 这两个, 该市, 该公司 …; but 该文, 该报道 mean the article, not the conversation
 _THE_ARTICLE = ("该文", "该报道", "该篇")
 _ENGLISH_TOPIC = re.compile(r"^\s*(?:(?:what|how) about|and)\s+(?:in\s+|for\s+)?(.+?)\s*\??\s*$", re.I)
@@ -44,8 +50,10 @@ _ENGLISH_POINTER = re.compile(
     re.I,
 )
 _DUMMY_IT = re.compile(r"it\s+(?:(?:is|was)\s+)?(?:true|possible|likely|necessary|important|clear|said|reported|expected)\b", re.I)  # "Is it true that…"
-# A name written before a pronoun is what it stands for: "Does Dongguan have its own quantum plan?"
+# A name written before a pronoun is what it stands for: "Does Dongguan have its own quantum plan?",
+# and so is an owner: "did the neutron source's beam power exceed its design target?"
 _ENGLISH_NAME = re.compile(r"(?<=\s)(?:[A-Z][\w&'-]*)")
+_ENGLISH_OWNER = re.compile(r"\b(?!(?:what|that|it|who|there|here|how|where|he|she|let)'s)[a-z]+'s\b", re.I)
 _TOPIC = re.compile(r"^(?:那么|那|还有|另外|此外)?[，,\s]*([^，,。？?！!]+?)(?:的情况|方面)?(?:呢|又如何|又怎样)[？?。!！]?(.*)$")
 _PERSON_PRONOUN = re.compile(r"他们|她们|(?<![其吉])他|她|此人|这个人|这位")
 _YEAR = re.compile(r"\d{4}年?")
@@ -84,8 +92,9 @@ def is_follow_up(question: str, document_share: Callable[[str], float] | None = 
         if _ENGLISH_TOPIC.match(q) or _ENGLISH_POINTER.search(q):
             return True
         pronoun = next((m for m in _ENGLISH_PRONOUN.finditer(q) if not _DUMMY_IT.match(q, m.start())), None)
-        return bool(pronoun) and not _ENGLISH_NAME.search(q[: pronoun.start()])
-    if _FOLLOW_UP_START.match(q) or _points_back(q) or _topic(q):
+        before = q[: pronoun.start()] if pronoun else ""
+        return bool(pronoun) and not _ENGLISH_NAME.search(before) and not _ENGLISH_OWNER.search(before)
+    if _FOLLOW_UP_START.match(q) or _points_back(q, document_share) or _topic(q):
         return True
     return document_share is not None and _names_nothing(q, document_share)
 
@@ -105,16 +114,48 @@ def _names_nothing(question: str, document_share: Callable[[str], float]) -> boo
     return True
 
 
-def _points_back(question: str) -> bool:
-    """A pronoun that stands for something of the conversation: not one right after the name it
-    stands for (「东莞这个城市」, 「松狐科技这家企业」)."""
+def _points_back(question: str, document_share: Callable[[str], float] | None = None) -> bool:
+    """A pronoun that stands for something of the conversation: not one whose antecedent the question
+    itself gives, right before it (「东莞这个城市」, 「松狐科技这家企业」), in a clause before it
+    (「东莞R&D投入占GDP比重为4.1%，这个比重在全国排第几？」), or in the description that follows it
+    (「那家滨海湾的储能企业」, 「这家做大模型的AI公司」)."""
     tags = pos_tags(question)
     for i, (word, _) in enumerate(tags):
         pointing = word.startswith(_POINTING) and not word.startswith(_THE_ARTICLE) and len(word) <= 3
+        that_one = word == "那" and i + 1 < len(tags) and tags[i + 1][0] in _CLASSIFIERS  # jieba may cut 那家 in two
+        if not (pointing or that_one or word in _PRONOUNS):
+            continue
         if pointing and i and tags[i - 1][1].startswith(("n", "vn")):
             continue  # 「东莞这个城市」: it stands for the name before it
-        if pointing or word in _PRONOUNS:
+        breaks = [j for j in range(i) if tags[j][0] in _CLAUSE_BREAK]
+        if breaks and _names_something(tags[: breaks[-1]], document_share):
+            continue
+        described = tags[i + 2 :] if that_one else tags[i + 1 :]
+        if not word.startswith(_PERSONAL) and _names_something(_description(described), document_share):
+            continue
+        return True
+    return False
+
+
+def _description(tags: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """What a demonstrative's noun is described by, 「做大模型」 in 「这家做大模型的AI公司」: the words
+    before the first 的 of its clause. In 「这些企业的营收」 that is 企业, which names nothing of its own."""
+    for j, (word, _) in enumerate(tags[:8]):
+        if word in _CLAUSE_BREAK or _QUESTION_WORDS.fullmatch(word):
+            return []
+        if word == "的":
+            return tags[:j]
+    return []
+
+
+def _names_something(tags: list[tuple[str, str]], document_share: Callable[[str], float] | None) -> bool:
+    """A name, a figure or (given the corpus's word counts) a noun rarer than a fifth of the passages."""
+    for word, tag in tags:
+        if tag in _NAME_TAGS or (tag == "m" and re.search(r"\d", word)):
             return True
+        if document_share is not None and (tag[0] == "n" or tag == "vn") and len(word) >= 2:
+            if document_share(word) < _COMMON_SHARE:
+                return True
     return False
 
 

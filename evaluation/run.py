@@ -8,9 +8,10 @@ per language.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from answer.models import language_of
@@ -90,6 +91,60 @@ def load_questions(path: Path, split: str | None = None) -> list[Question]:
         if not questions:
             raise QuestionFileError(f"{path}: no questions in split {split!r}")
     return questions
+
+
+def after_an_unrelated_exchange(answerer: Answerer, questions: list[Question], mode: str) -> list[Question]:
+    """Each question without a history again, asked after an unrelated exchange.
+
+    The exchange is another answerable question of the set, in the same language, that no passage
+    relevant to this one answers (for an unanswerable question: none of the passages it retrieves
+    first), together with the pipeline's own answer to it, as the chat would have shown it. The
+    partner is chosen by hashing ids, so the variants are the same on every run. A question that
+    stands on its own should come out as it does alone: whatever changes is the conversation's doing.
+    """
+    chunks = answerer.chunk_texts()
+
+    def answering(q: Question) -> frozenset[str]:
+        return frozenset(text for text in chunks if is_relevant(text, list(q.expected)))
+
+    def topic(q: Question) -> frozenset[str]:
+        if not q.unanswerable:
+            return answering(q)
+        return frozenset(r.passage.text for r in answerer.searcher.search(q.question, mode, 3))
+
+    def order(q: Question) -> str:
+        return hashlib.sha1(q.id.encode("utf-8")).hexdigest()
+
+    partners = sorted((q for q in questions if not q.unanswerable and not q.history), key=order)
+    partner_answers: dict[str, str] = {}
+    variants = []
+    for q in questions:
+        if q.history:
+            continue
+        mine = topic(q)
+        later_first = [p for p in partners if order(p) > order(q)] + [p for p in partners if order(p) <= order(q)]
+        partner = next((p for p in later_first if p.id != q.id and p.lang == q.lang and not answering(p) & mine), None)
+        if partner is None:
+            continue
+        if partner.id not in partner_answers:
+            partner_answers[partner.id] = answerer.ask(partner.question, [], mode=mode).answer
+        history = (Turn("user", partner.question), Turn("assistant", partner_answers[partner.id]))
+        variants.append(replace(q, id=f"{q.id}@{partner.id}", history=history))
+    return variants
+
+
+def changed_outcomes(alone: dict, in_conversation: dict, variants: list[Question]) -> list[dict]:
+    """The variants whose outcome differs from their question's asked alone ("became" wrong or right)."""
+    wrong_alone = {f["id"] for f in alone["failures"]}
+    wrong_in_conversation = {f["id"]: f for f in in_conversation["failures"]}
+    changed = []
+    for v in variants:
+        base = v.id.split("@")[0]
+        if (base in wrong_alone) != (v.id in wrong_in_conversation):
+            became = "wrong" if v.id in wrong_in_conversation else "right"
+            changed.append({"id": v.id, "question": v.question, "after": v.history[0].content, "became": became,
+                            **({"query": wrong_in_conversation[v.id]["query"]} if became == "wrong" else {})})
+    return changed
 
 
 def evaluate(answerer: Answerer, questions: list[Question], mode: str, k: int) -> dict:
@@ -187,6 +242,14 @@ def format_table(report: dict) -> str:
     for key, label in (("by_split", "split"), ("by_category", "category"), ("by_language", "language")):
         for name, metrics in report[key].items():
             lines.append(line(f"{label} {name}", metrics))
+    return "\n".join(lines)
+
+
+def format_changed(changed: list[dict], asked: int) -> str:
+    lines = [f"\n{len(changed)} of {asked} came out otherwise than asked alone:"]
+    for c in changed:
+        searched = f" (searched {c['query']!r})" if c.get("query") and c["query"] != c["question"] else ""
+        lines.append(f"  {c['id']} became {c['became']}: {c['question']}, after {c['after']!r}{searched}")
     return "\n".join(lines)
 
 

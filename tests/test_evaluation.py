@@ -101,6 +101,64 @@ def test_cli_json_report_on_a_fake_index(fake_store, monkeypatch, capsys, tmp_pa
     assert "| bm25: all" in table and "| dense: all" in table and "| hybrid: all" in table and "| split dev" in table
 
 
+def test_in_conversation_variants_follow_an_unrelated_exchange(fake_store, monkeypatch, capsys, tmp_path):
+    monkeypatch.setenv("GUANWEN_STORAGE_DIR", str(fake_store.settings.storage_dir))
+    monkeypatch.setenv("GUANWEN_EMBED_MODEL", "fake")
+    rows = [
+        {"id": "rd", "question": "2022年东莞R&D研发投入占GDP比重是多少？", "expected": ["4.1%"]},
+        {"id": "beam", "question": "中国散裂中子源打靶束流功率达到多少？", "expected": ["160kW"]},
+        {"id": "towns", "question": "东莞每年拿出多少钱用于人工智能精准招商？", "expected": ["3亿元"]},
+        {"id": "rd-en", "question": "What share of GDP did Dongguan spend on R&D in 2022?", "expected": ["4.1%"]},
+        {"id": "later", "question": "那北京呢？", "expected": [], "unanswerable": True,
+         "history": [{"role": "user", "content": "2022年东莞R&D研发投入占GDP比重是多少？"}]},
+    ]
+    questions = tmp_path / "q.jsonl"
+    questions.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    assert evaluation_main([str(questions), "--mode", "bm25", "--json", "--in-conversation"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    conversation = report["in_conversation"]
+    # Only the Chinese questions without a history have a partner: the English one has no other English question.
+    assert conversation["n"] == 3
+    assert "answered" in conversation and "hit@1" in conversation and isinstance(conversation["changed"], list)
+    for change in conversation["changed"]:
+        question, partner = change["id"].split("@")
+        assert question != partner and partner in {"rd", "beam", "towns"}
+    assert all("@" in f["id"] for f in conversation["failures"])
+
+    assert evaluation_main([str(questions), "--mode", "bm25", "--in-conversation"]) == 0
+    out = capsys.readouterr().out
+    assert "each asked after an unrelated exchange" in out and "came out otherwise than asked alone" in out
+
+    with pytest.raises(SystemExit):
+        evaluation_main([str(questions), "--compare", "--in-conversation"])
+    assert "leave out --compare" in capsys.readouterr().err
+
+
+def test_the_unrelated_exchange_shares_no_passage_with_the_question(fake_store):
+    from answer.pipeline import Answerer
+    from evaluation.metrics import is_relevant
+    from evaluation.run import Question, after_an_unrelated_exchange
+    from index.retrieval import Searcher
+
+    answerer = Answerer(fake_store.settings, Searcher.from_settings(fake_store, fake_store.settings), None)
+    questions = [
+        Question("rd", "2022年东莞R&D研发投入占GDP比重是多少？", ("4.1%",), False, "zh"),
+        Question("rank", "东莞研发投入强度在全国排第几？", ("全国第6",), False, "zh"),
+        Question("beam", "中国散裂中子源打靶束流功率达到多少？", ("160kW",), False, "zh"),
+    ]
+    variants = after_an_unrelated_exchange(answerer, questions, "bm25")
+    assert variants == after_an_unrelated_exchange(answerer, questions, "bm25")  # the same on every run
+    chunks = answerer.chunk_texts()
+    by_id = {q.id: q for q in questions}
+    for variant in variants:
+        own, partner = (by_id[i] for i in variant.id.split("@"))
+        assert variant.question == own.question and variant.history[0].content == partner.question
+        assert variant.history[1].role == "assistant" and variant.history[1].content
+        assert not any(is_relevant(c, list(own.expected)) and is_relevant(c, list(partner.expected)) for c in chunks)
+    # 4.1% and 全国第6 share a passage, so rd and rank can only be paired with beam.
+    assert {v.id for v in variants} >= {"rd@beam", "rank@beam"}
+
+
 def test_cli_missing_file_is_a_clear_error(fake_store, monkeypatch, capsys, tmp_path):
     monkeypatch.setenv("GUANWEN_STORAGE_DIR", str(fake_store.settings.storage_dir))
     monkeypatch.setenv("GUANWEN_EMBED_MODEL", "fake")

@@ -60,6 +60,11 @@ def test_two_turn_rewrites(previous, question, standalone):
         "Does Dongguan have its own quantum plan?",  # "its" is Dongguan's
         "What does Songhu Technology do, and where is it based?",
         "Is it true that Dongguan has no quantum plan yet?",
+        # A demonstrative whose noun the question itself names, in a clause before it or in its description:
+        "东莞R&D研发投入占GDP比重为4.1%，这个比重在全国排在第几位？",
+        "那家滨海湾的储能企业为什么看重靠近港口？",  # 那家 is "that firm", not 那 "then"
+        "这家在松山湖的公司做什么？",
+        "Did the neutron source's beam power exceed its design target?",  # "its" is the source's
     ],
 )
 def test_a_question_that_names_its_subject_is_searched_as_asked(question):
@@ -71,10 +76,12 @@ def test_a_question_that_names_its_subject_is_searched_as_asked(question):
     "question",
     ["这家公司为什么选在松山湖落地？", "它是哪一年投入运行的？", "该市的研发投入是多少？", "这两个创新双极分别是什么？",
      "还有其他城市吗？", "Why did it choose Songshan Lake?", "How much does that company invest?", "Why is that?",
-     "What is its R&D share?"],
+     "What is its R&D share?", "What's its power?", "这些企业的营收是多少？", "好的，这个比重在全国排第几？",
+     "他觉得东莞该引进哪类企业？", "这家公司是哪一年成立的？", "那家企业的营收是多少？"],
 )
 def test_a_pronoun_for_something_said_before_makes_a_follow_up(question):
     assert is_follow_up(question)
+    assert is_follow_up(question, share)  # the description 「企业的」 names nothing, and 营收 is what is asked
 
 
 COMMON = {"领域": 0.53, "企业": 0.47, "产业": 1.0, "瞄准": 0.06, "中子源": 0.06, "功率": 0.06, "指标": 0.06}
