@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -104,14 +104,7 @@ def _names_nothing(question: str, document_share: Callable[[str], float]) -> boo
     not use, and no noun but those a fifth of its passages use (领域, 企业, 产业): nothing the
     question could be found by on its own. One rare noun is a subject (「散裂中子源最新的功率指标是多少？」),
     and so is a word the articles never use (「明天会下雨吗？」 is off the topic, not about the last answer)."""
-    for word, tag in pos_tags(question):
-        if tag in _NAME_TAGS or (tag == "m" and re.search(r"\d", word)):
-            return False
-        if tag[0] in "nvaz" and len(word) >= 2 and word not in _QUESTION_VERBS:
-            share = document_share(word)
-            if share == 0.0 or ((tag[0] == "n" or tag == "vn") and share < _COMMON_SHARE):
-                return False
-    return True
+    return not _names_something(pos_tags(question), document_share, unused_words=True)
 
 
 def _points_back(question: str, document_share: Callable[[str], float] | None = None) -> bool:
@@ -137,7 +130,7 @@ def _points_back(question: str, document_share: Callable[[str], float] | None = 
     return False
 
 
-def _description(tags: list[tuple[str, str]]) -> list[tuple[str, str]]:
+def _description(tags: Sequence[tuple[str, str]]) -> Sequence[tuple[str, str]]:
     """What a demonstrative's noun is described by, 「做大模型」 in 「这家做大模型的AI公司」: the words
     before the first 的 of its clause. In 「这些企业的营收」 that is 企业, which names nothing of its own."""
     for j, (word, _) in enumerate(tags[:8]):
@@ -148,13 +141,20 @@ def _description(tags: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return []
 
 
-def _names_something(tags: list[tuple[str, str]], document_share: Callable[[str], float] | None) -> bool:
-    """A name, a figure or (given the corpus's word counts) a noun rarer than a fifth of the passages."""
+def _names_something(
+    tags: Sequence[tuple[str, str]], document_share: Callable[[str], float] | None, unused_words: bool = False
+) -> bool:
+    """A name, a figure or (given the corpus's word counts) a noun rarer than a fifth of the passages;
+    with ``unused_words``, also any content word the articles never use."""
     for word, tag in tags:
         if tag in _NAME_TAGS or (tag == "m" and re.search(r"\d", word)):
             return True
-        if document_share is not None and (tag[0] == "n" or tag == "vn") and len(word) >= 2:
-            if document_share(word) < _COMMON_SHARE:
+        if document_share is None or len(word) < 2 or word in _QUESTION_VERBS:
+            continue
+        noun = tag[0] == "n" or tag == "vn"
+        if noun or (unused_words and tag[0] in "vaz"):
+            share = document_share(word)
+            if (noun and share < _COMMON_SHARE) or share == 0.0:
                 return True
     return False
 

@@ -103,27 +103,20 @@ def after_an_unrelated_exchange(answerer: Answerer, questions: list[Question], m
     stands on its own should come out as it does alone: whatever changes is the conversation's doing.
     """
     chunks = answerer.chunk_texts()
-
-    def answering(q: Question) -> frozenset[str]:
-        return frozenset(text for text in chunks if is_relevant(text, list(q.expected)))
-
-    def topic(q: Question) -> frozenset[str]:
-        if not q.unanswerable:
-            return answering(q)
-        return frozenset(r.passage.text for r in answerer.searcher.search(q.question, mode, 3))
-
-    def order(q: Question) -> str:
-        return hashlib.sha1(q.id.encode("utf-8")).hexdigest()
-
-    partners = sorted((q for q in questions if not q.unanswerable and not q.history), key=order)
+    answering = {q.id: frozenset(t for t in chunks if is_relevant(t, list(q.expected))) for q in questions if not q.unanswerable}
+    order = {q.id: hashlib.sha1(q.id.encode("utf-8")).hexdigest() for q in questions}
+    partners = sorted((q for q in questions if not q.unanswerable and not q.history), key=lambda p: order[p.id])
     partner_answers: dict[str, str] = {}
     variants = []
     for q in questions:
         if q.history:
             continue
-        mine = topic(q)
-        later_first = [p for p in partners if order(p) > order(q)] + [p for p in partners if order(p) <= order(q)]
-        partner = next((p for p in later_first if p.id != q.id and p.lang == q.lang and not answering(p) & mine), None)
+        if q.unanswerable:
+            topic = frozenset(r.passage.text for r in answerer.searcher.search(q.question, mode, 3))
+        else:
+            topic = answering[q.id]
+        later_first = [p for p in partners if order[p.id] > order[q.id]] + [p for p in partners if order[p.id] <= order[q.id]]
+        partner = next((p for p in later_first if p.id != q.id and p.lang == q.lang and not answering[p.id] & topic), None)
         if partner is None:
             continue
         if partner.id not in partner_answers:
