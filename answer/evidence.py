@@ -54,7 +54,12 @@ _CAPTION = re.compile(r"^\s*[(（].*[)）]\s*$")
 _ROLE = re.compile(r"身份|职务|职位|头衔|担任什么|什么人|哪家(企业|公司|单位|机构)的|哪个(单位|机构)的"
                    r"|\bwho (is|was)\b|\b(role|position|title|job)\b", re.I)
 _WHO = re.compile(r"^([\u4e00-\u9fff]{2,4}?)(?:是谁|是哪位|是什么人)")  # 「王珺是谁？」: a person's role
-_TIME = re.compile(r"什么时候|何时|哪一年|哪年|几月|哪天|哪一天|日期|多久|\bwhen\b|what (year|date|month|day)", re.I)
+# "when" asks for a time as the question word (When did …, since when has …), not in a clause
+# ("… target when it goes after AI investment?").
+_TIME = re.compile(
+    r"什么时候|何时|哪一年|哪年|几月|哪天|哪一天|日期|多久|^\W*(and |so |but )?when\b|\bwhen (did|does|do|is|was|were|will|are|has|have|had|can|could|would|should)\b"
+    r"|what (year|date|month|day)|\b(which|what) (year|month)", re.I,
+)
 # 「在哪些方面」, 「在哪份文件」 ask for things, not places.
 _PLACE = re.compile(r"哪里|哪儿|在哪(?![些份种类项])|哪个(镇|街|区|市|省|县|地方|园区)|位于哪|\bwhere\b", re.I)
 # 「出台过哪些…规划文件」 asks for documents by name: a sentence naming none (「还未出台相关规划和文件」) does not answer.
@@ -69,7 +74,7 @@ _DOCUMENT_NAME = re.compile(r"《[^》]{2,60}》|“[^”]{2,20}”|\"[^\"]{2,20
 _QUANTITY = re.compile(
     r"多少|(?<![哪这那])几(?![乎])|多大|多高|多快|多长|多远|第几|排名|排第|排在|位列|名次"
     r"|how (many|much|large|big|high|fast|strong|powerful|long)|\brank"
-    r"|\bwhat ([\w&-]+('s)? ){0,3}(share|percentage|proportion|intensity|ratio|size|amount|level|rank|power|value|number|figure|rate|scale|total|capacity|budget|revenue)\b",
+    r"|\bwhat ([\w&-]+('s)? ){0,6}(share|percentage|proportion|intensity|ratio|size|amount|level|rank|power|value|number|figure|rate|scale|total|capacity|budget|revenue|funding|funds|spending|cost|price|maximum|minimum)\b",
     re.I,
 )
 _QUANTITY_KINDS = (
@@ -123,9 +128,19 @@ _MONEY_MEASURES = (
     # an industry's or a company's size
     re.compile(r"规模|营收|收入|产值|总值|增加值|销售额|\b(revenue|size|scale|output|income|sales|gdp)\b", re.I),
     # money spent
-    re.compile(r"投资|投入|资金|经费|预算|补贴|奖励|融资|拿出|\b(invest\w*|fund\w*|budget|spend\w*|subsid\w*|set aside)\b", re.I),
+    re.compile(r"投资|投入|资金|经费|预算|补贴|资助|扶持|奖励|融资|拿出|\b(invest\w*|fund\w*|budget|spend\w*|subsid\w*|set aside)\b", re.I),
 )
 _COUNTED = re.compile(r"(?:(?<![哪这那])几|多少)([个项家种大次位名座条所类批])")
+_COUNTED_FIRMS_EN = re.compile(r"\bhow many ([\w-]+ ){0,2}(companies|firms|enterprises|businesses)\b", re.I)
+# A unit of measure the question asks in (「占地多少平方公里」): a figure in another unit does not answer.
+_UNITS = ("平方公里", "平方千米", "平方米", "公顷", "亩", "公里", "千米", "米", "吨", "兆瓦", "千瓦", "瓦", "岁", "人", "辆", "台", "架", "艘")
+_ASKED_UNIT = re.compile(rf"(?:(?<![哪这那])几|多少)(?:万|亿)?({'|'.join(_UNITS)})(?![才士工力口类])")  # 多少人才 asks no head count
+_ENGLISH_UNITS = (
+    (re.compile(r"square (kilomet|km)", re.I), "平方公里"), (re.compile(r"square met", re.I), "平方米"),
+    (re.compile(r"hectares?", re.I), "公顷"), (re.compile(r"\bmegawatts?\b|\bMW\b"), "兆瓦"),
+    (re.compile(r"\bkilowatts?\b|\bkW\b"), "千瓦"), (re.compile(r"\btonn?es\b|\btons\b", re.I), "吨"),
+    (re.compile(r"\bhow many (people|residents|employees|workers|staff)\b", re.I), "人"),
+)
 _AMOUNT = re.compile(rf"\d+(?:\.\d+)?|[二三四五六七八九十两百千万][{_CN_NUMERAL}]*[个项家种大类点条位名部座批倍成]")
 _YEAR_OR_DATE_TOKEN = re.compile(r"^\d{4}年$|^\d{1,2}月$|^\d{1,2}日$")
 _LOCAL_PLACE_ENDINGS = "湖湾区镇街园县"  # 松山湖, 滨海湾, 长安镇
@@ -140,6 +155,9 @@ QUESTION_FRAME_WORDS = frozenset(
     理解 看待 怎么看 认识 比 别的 其他 什么样 多少钱 金额 数量 规模 排名 第几
     """.split()
 )
+# 「有没有出台…」, 「会不会…」, 「多不多」 ask yes or no (and jieba also emits their pieces 没有, 不会):
+# the frame of the question, not what it is about.
+_A_NOT_A = re.compile(r"([\u4e00-\u9fff])[不没]\1|可不可以")
 FEATURES = ("sem", "sem_gap", "lex", "lex_all", "missing", "shared", "known", "typed", "type_ok", "english", "english_sem", "english_lex")
 _ENGLISH_YEAR = re.compile(r"^(19|20)\d\d$")
 
@@ -162,6 +180,10 @@ class QuestionProfile:
     question: str
     money_measure: re.Pattern | None = None  # a money question naming one kind of money: what the sentence must name
     counted: str | None = None  # a count question's measure word (家 in 多少家), unless 个
+    unit: str | None = None  # the unit of measure a figure is asked in (平方公里 in 占地多少平方公里)
+    # A question naming no place is about the home, unless what it asks about is only ever written
+    # of elsewhere (「皖江强流中子源的功率」: no article about 东莞 names it): then no place is implied.
+    elsewhere: bool = False
 
 
 @dataclass
@@ -218,7 +240,11 @@ def profile_question(
     """``topic``: the new topic of a follow-up (「那散裂中子源呢？」), which every evidence sentence must name.
     ``carried``: the part of ``question`` a follow-up took from the conversation (the previous
     question's subject); its words weigh less (``CARRIED_WEIGHT``)."""
-    tokens = [t for t in dict.fromkeys(tokenizer.question_tokens(question)) if t not in QUESTION_FRAME_WORDS]
+    polar = [m.group(0) for m in _A_NOT_A.finditer(question)]
+    tokens = [
+        t for t in dict.fromkeys(tokenizer.question_tokens(question))
+        if t not in QUESTION_FRAME_WORDS and not any(t in frame for frame in polar)
+    ]
     aliases = lexical.english.aliases  # AI asked, 人工智能 written, or the other way round
     if english:
         # Figures and Latin terms (2022, r&d, gdp) as they are; words through the dictionary.
@@ -250,9 +276,16 @@ def profile_question(
     total = sum(weights)
     wants = wanted_kind(question)
     setting = _setting_groups(groups, gazetteer)
+    names_home = any(gazetteer.is_home_name(t) for g in groups for t in g) or (
+        english and any(gazetteer.is_home(w) for w in re.findall(r"[A-Z][a-z]+", question))
+    )
+    subject = _subject(groups, weights, known, setting)
+    home = frozenset([gazetteer.home, gazetteer.home + "市"])
+    elsewhere = not places and not names_home and subject is not None and not lexical.shares_a_chunk(groups[subject], home)
     plain = _DATE.sub("", _DASHES.sub("-", question))
     measures = [pattern for pattern in _MONEY_MEASURES if pattern.search(question)]
     counted = _COUNTED.search(question)
+    counted = counted.group(1) if counted else "家" if english and _COUNTED_FIRMS_EN.search(question) else None
     return QuestionProfile(
         groups=tuple(groups),
         weights=tuple(weights),
@@ -266,8 +299,18 @@ def profile_question(
         english=english,
         question=_DASHES.sub("-", question),
         money_measure=measures[0] if wants == "money" and len(measures) == 1 else None,
-        counted=counted.group(1) if wants == "count" and counted and counted.group(1) != "个" else None,
+        counted=counted if wants == "count" and counted != "个" else None,
+        elsewhere=elsewhere,
+        unit=asked_unit(question, english) if wants not in (None, "person", "role", "place", "document", "time") else None,
     )
+
+
+def asked_unit(question: str, english: bool) -> str | None:
+    """The unit of measure the question asks its figure in, when it names one."""
+    if english:
+        return next((unit for pattern, unit in _ENGLISH_UNITS if pattern.search(question)), None)
+    named = _ASKED_UNIT.search(question)
+    return named.group(1) if named else None
 
 
 def sentence_features(
@@ -292,7 +335,7 @@ def sentence_features(
         named = gazetteer.in_text(sentence)
         if profile.places and not all(names & named for names in profile.places):
             return None  # rule 2: the place asked about is not this figure's (广州市社科院's 所长 is not 深圳's)
-        if figure and not profile.places and named:
+        if figure and not profile.places and named and not profile.elsewhere:
             return None  # rule 2: the figure belongs to another place than the home
     if figure and "list" in rules and _only_listed(profile, sentence, lexical, tokenizer):
         return None  # rule 3: the question's subject is one item of a list the figure does not measure
@@ -489,11 +532,25 @@ def has_wanted_answer(profile: QuestionProfile, sentence: str, gazetteer: Gazett
         found = [m.group(0) for m in kinds[wants].finditer(text) if _value(m.group(0)) not in profile.amounts]
         if profile.money_measure and not profile.money_measure.search(sentence):
             return False  # money spent is not the size of what it is spent on (规模 does not answer 投资)
+        if profile.unit:
+            # 两个 (innovation poles) is no area: the figure must be in the unit asked (300平方公里, 1.2万人).
+            measured = re.compile(rf"[\d{_CN_NUMERAL}](?:\.\d+)?[余多]?[万亿]?{profile.unit}")
+            found = [m.group(0) for m in measured.finditer(text) if _value(m.group(0)) not in profile.amounts]
         if profile.counted:
             # The measure word says what is counted: 「多少家企业」 counts firms, 「三大环节」 links of a chain.
-            found = [f for f in found if f[-1] in (profile.counted, "个")]
+            found = [f for f in found if f[-1] == profile.counted or f[-1] == "个" and _counts_what_is_asked(profile.counted, text, f)]
         return bool(found)
     return True
+
+
+_FIRMS = re.compile(r"[^，,。；;、]{0,8}?(企业|公司|厂|机构|单位)")  # used with match(text, pos)
+
+
+def _counts_what_is_asked(counted: str, text: str, figure: str) -> bool:
+    """个 counts anything: 「300个人工智能企业」 counts firms, 「两个人工智能创新双极」 does not."""
+    if counted != "家":
+        return True
+    return any(_FIRMS.match(text, m.end()) for m in re.finditer(re.escape(figure), text))
 
 
 def _shares_only_setting(profile: QuestionProfile, text_terms: set[str]) -> bool:
@@ -549,15 +606,21 @@ def _value(figure: str) -> str:
     return digits.group(0) if digits else figure
 
 
+def _subject(groups, weights, known, setting) -> int | None:
+    """The index of the question's subject: its rarest word the corpus knows, neither a figure nor
+    where or when (上海 in 「上海的生物医药产业规模」 is the setting)."""
+    candidates = [i for i in known if not setting[i] and not any(re.search(r"\d", t) for t in groups[i])]
+    return max(candidates, key=lambda i: (weights[i], max(len(t) for t in groups[i]))) if candidates else None
+
+
 def _only_listed(profile: QuestionProfile, sentence: str, lexical: BM25Index, tokenizer: Tokenizer) -> bool:
     """True when the question's subject (its rarest word) appears in the sentence only as one item
     of a 、-list that holds no figure, and the question names no other item of that list: the
     sentence's figure is then about the list's whole (1—2个超百亿元集群 across nine industries, 757亿元
     across four fields), not that item."""
-    candidates = [i for i in profile.known if not any(re.search(r"\d", t) for t in profile.groups[i])]
-    if not candidates:
+    best = _subject(profile.groups, profile.weights, profile.known, profile.setting)
+    if best is None:
         return False
-    best = max(candidates, key=lambda i: (profile.weights[i], max(len(t) for t in profile.groups[i])))
     names = [t for t in profile.groups[best] if len(t) >= 2 and t in sentence]
     if not names:
         return False
@@ -567,7 +630,9 @@ def _only_listed(profile: QuestionProfile, sentence: str, lexical: BM25Index, to
         return False
     for clause in clauses:
         items = [re.sub(r"等.*$", "", item).strip() for item in re.split(r"、|和|及", clause)]
-        mine = [item for item in items if subject in item]
+        # The count closing a list (「…、人工智能三大先导产业规模达到1.6万亿元」) and what follows it are the
+        # list's, not its last item's.
+        mine = [_without_list_total(item, subject) for item in items if subject in item]
         if "、" not in clause or any(_AMOUNT.search(item) for item in mine):
             # not a list, or the figure is in the subject's own item (全国前20强开展精准招商, 三大环节的产业链)
             return False
@@ -577,10 +642,20 @@ def _only_listed(profile: QuestionProfile, sentence: str, lexical: BM25Index, to
     return True
 
 
+_LIST_TOTAL = re.compile(rf"^等?[{_CN_NUMERAL}\d]+[大个类项种].*$")
+
+
+def _without_list_total(item: str, subject: str) -> str:
+    head, _, rest = item.partition(subject)
+    return head + subject + _LIST_TOTAL.sub("", rest)
+
+
 def _names(profile: QuestionProfile, item: str, lexical: BM25Index, tokenizer: Tokenizer) -> bool:
     """Does the question name this list item (one of its rarest words)? All the rarest count, not
     one picked among equals: 智能无人飞行器制造 is named by a question saying 无人机."""
-    words = [t for t in tokenizer.token_set(item) if len(t) >= 2] if len(item) <= 12 else []
+    # The clause's setting written into its first item (「上海集成电路」) is not the item.
+    setting = {t for group, where in zip(profile.groups, profile.setting) if where for t in group}
+    words = [t for t in tokenizer.token_set(item) if len(t) >= 2 and t not in setting] if len(item) <= 12 else []
     if not words:
         return False
     top = max(lexical.term_idf(t) for t in words)

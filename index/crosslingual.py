@@ -27,6 +27,11 @@ _ABBREVIATION = re.compile(r"\(([A-Z][A-Z0-9&]{1,6})\)")
 # nothing, though it glosses 类似, 一样, 似 …; after "does" ("What does he like?") it is the verb 喜欢.
 _BE = frozenset("be is are was were what's how's it's that's look looks seem seems sound sounds".split())
 _DO = frozenset("do does did".split())
+# The generic part of a place's English name, as the syllable its Chinese name ends with
+# ("Songshan Lake" is 松山湖, "Binhai Bay" 滨海湾, "Chang'an Town" 长安镇).
+_PLACE_WORDS = {"lake": "hu", "bay": "wan", "town": "zhen", "district": "qu", "county": "xian", "island": "dao"}
+_NUMBER_WORDS = dict(zip("two three four five six seven eight nine ten".split(), "二三四五六七八九十"))
+_COUNTED_TERM = re.compile(r"[二两三四五六七八九十][大个项家类种部条位名批]")
 # Words that carry no topic of their own in a question (the adverbs among them gloss dozens of
 # Chinese words each, so they matched sentences by chance).
 ENGLISH_STOP_WORDS = frozenset(
@@ -94,6 +99,21 @@ def _lemma(word: str) -> str:
     return word
 
 
+def _stems(word: str) -> list[str]:
+    """The word, then the dictionary forms it may be inflected from: the glosses say "develop",
+    "issue", "national" where a question says "developing", "issued", "nationally"."""
+    forms = [word]
+    for ending in ("ing", "ed"):
+        stem = word[: -len(ending)]
+        if word.endswith(ending) and len(stem) >= 3:
+            forms += [stem, stem + "e"]
+            if len(stem) >= 4 and stem[-1] == stem[-2]:
+                forms.append(stem[:-1])  # planned → plan
+    if word.endswith("ly") and len(word) >= 6:
+        forms.append(word[:-2])
+    return forms
+
+
 class EnglishBridge:
     """Translations of English question words into one corpus's vocabulary."""
 
@@ -110,6 +130,12 @@ class EnglishBridge:
                 self._aliases.setdefault(word, set()).add(abbreviation)
         # Names and places read in pinyin: capitalised words only, so common words rarely collide.
         self._names = _pinyin_index(t for t in self.vocabulary if _CJK_TERM.match(t))
+        # Counted things as the articles write them: "ten key industries" is 十大重点产业, "five plans" 五项计划.
+        self._counts: dict[str, frozenset[str]] = {}
+        for term in self.vocabulary:
+            if _COUNTED_TERM.fullmatch(term):
+                numeral = "二" if term[0] == "两" else term[0]
+                self._counts[numeral] = self._counts.get(numeral, frozenset()) | {term}
 
     def aliases(self, term: str) -> frozenset[str]:
         """What else the corpus may call ``term``: 「AI」 asked, 「人工智能」 written, or the other way round."""
@@ -131,7 +157,7 @@ class EnglishBridge:
                 span = raw[i : i + size]
                 if any(used[i : i + size]) or not all(w[0].isupper() for w in span) or words[i] in ENGLISH_STOP_WORDS:
                     continue
-                terms = self._names.get("".join(_lemma(w) for w in span))
+                terms = self._names.get("".join(_PLACE_WORDS.get(_lemma(w), _lemma(w)) for w in span))
                 if terms:
                     concepts.append(Concept(" ".join(span), terms))
                     used[i : i + size] = [True] * size
@@ -148,7 +174,10 @@ class EnglishBridge:
         for i, word in enumerate(words):
             if used[i] or word in ENGLISH_STOP_WORDS or len(word) < 3:
                 continue
-            terms = self._whole.get(word) or self._by_word.get(word) or frozenset()
+            terms = next((self._whole.get(w) or self._by_word.get(w) for w in _stems(word) if self._whole.get(w) or self._by_word.get(w)),
+                         frozenset())
+            if word in _NUMBER_WORDS:
+                terms = self._counts.get(_NUMBER_WORDS[word], frozenset())
             concepts.append(Concept(word, terms))
         return concepts
 

@@ -85,6 +85,13 @@ class BM25Index:
         n, ratio = len(self.chunk_ids), math.expm1(float(self.idf[index]))
         return (n + 0.5 - 0.5 * ratio) / (ratio + 1) / n
 
+    def shares_a_chunk(self, terms: frozenset[str], others: frozenset[str]) -> bool:
+        """Does any chunk hold one of ``terms`` and one of ``others``?"""
+        def chunks(words: frozenset[str]) -> set[int]:
+            return {int(row) for w in words if w in self.vocabulary for row in self.weights[:, self.vocabulary[w]].indices}
+
+        return bool(chunks(terms) & chunks(others))
+
     def scores(self, query_tokens: list[str]) -> np.ndarray:
         columns = sorted({self.vocabulary[t] for t in query_tokens if t in self.vocabulary})
         if not columns or not self.chunk_ids:

@@ -28,3 +28,22 @@ def test_like_the_verb_and_like_before_examples_are_words_of_the_question(bridge
 
 def test_question_adverbs_are_not_translated(bridge):
     assert set(words(bridge, "Is Dongguan still behind now?")) == {"dongguan", "behind"}
+
+
+def test_a_places_generic_english_word_is_read_as_its_chinese_ending():
+    bridge = EnglishBridge({"松山湖", "松山", "滨海湾", "王珺"})
+    assert words(bridge, "Is Songshan Lake a good place to go cycling?")["songshan lake"] == {"松山湖"}
+    assert words(bridge, "What is planned for Binhai Bay?")["binhai bay"] == {"滨海湾"}
+    assert "lake" in words(bridge, "How deep is the lake?")  # a lake of no name stays a word
+
+
+def test_an_inflected_word_is_found_by_its_dictionary_form():
+    bridge = EnglishBridge({"发展", "发布", "全国"})
+    found = words(bridge, "When did Dongguan start developing it, and was a plan issued nationally?")
+    assert "发展" in found["developing"] and "发布" in found["issued"] and "全国" in found["nationally"]
+
+
+def test_a_number_word_is_the_count_the_articles_write():
+    bridge = EnglishBridge({"十大", "两个", "五项", "十分"})
+    found = words(bridge, "Was AI among the ten key industries, in two places, under five plans?")
+    assert found["ten"] == {"十大"} and found["two"] == {"两个"} and found["five"] == {"五项"}

@@ -6,7 +6,9 @@ import pytest
 from answer.evidence import (
     RULES, _names, coverage, has_wanted_answer, profile_question, quote_speakers, sentence_context, sentence_features, wanted_kind,
 )
+from index.lexical import BM25Index
 from index.places import Gazetteer
+from index.text import Tokenizer
 
 GAZETTEER = Gazetteer("东莞")
 RD = "数据显示,在研发投入方面,2022年东莞R&D研发投入占GDP比重4.1%,排名全国第6、全省第2。"
@@ -48,6 +50,11 @@ def features(store, question, sentence, english=False, rules=RULES):
         ("What share of GDP did Dongguan spend on R&D in 2022?", "share"),
         ("What is Guangdong's R&D intensity?", "share"),  # three words between, one of them R&D
         ("How many projects has the neutron source completed?", "count"),
+        ("When did Dongguan first name AI a key industry?", "time"),
+        ("What was Shenzhen's artificial intelligence industry revenue in 2022?", "money"),  # five words between
+        ("What was Dongguan's R&D spending as a share of GDP?", "share"),
+        ("What is the maximum funding a research team can get?", "money"),
+        ("What help do firms get when they move to Songshan Lake?", None),  # "when" opens a clause: no time asked
     ],
 )
 def test_the_kind_of_answer_a_question_asks_for(question, wants):
@@ -57,6 +64,12 @@ def test_the_kind_of_answer_a_question_asks_for(question, wants):
 def test_frame_words_do_not_count_as_topic(fake_store):
     groups = profile(fake_store, "王珺是什么身份？").groups
     assert frozenset(["王珺"]) in groups and frozenset(["身份"]) not in groups
+
+
+def test_a_yes_or_no_frame_is_not_what_the_question_is_about(fake_store):
+    words = {t for group in profile(fake_store, "东莞有没有出台量子产业的政策？").groups for t in group}
+    assert "出台" in words and not words & {"有没有", "没有"}
+    assert not {t for group in profile(fake_store, "人工智能会不会取代工人？").groups for t in group} & {"会不会", "不会"}
 
 
 def test_the_kind_of_figure_must_be_the_one_asked_for(fake_store):
@@ -76,6 +89,28 @@ def test_a_count_is_of_what_its_measure_word_counts(fake_store):
     assert has_wanted_answer(profile(fake_store, "产业链分为几大环节？"), chain, GAZETTEER)
 
 
+POLES = "经过几年的发展,东莞已打造了松山湖和滨海湾两个人工智能创新双极,并大力发展人工智能小镇,多点开花。"
+
+
+def test_an_english_count_of_companies_counts_firms(fake_store):
+    chain = "初步形成了产业应用、技术创新、基础软硬件三大环节的人工智能产业链。"
+    firms = profile(fake_store, "How many companies have settled in Dongguan's AI towns?", english=True)
+    assert firms.counted == "家" and not has_wanted_answer(firms, chain, GAZETTEER)
+    assert has_wanted_answer(firms, "东莞已集聚人工智能企业300余家。", GAZETTEER)
+    assert not has_wanted_answer(firms, POLES, GAZETTEER)  # 两个 counts innovation poles, not firms
+    assert profile(fake_store, "How many links does the chain have?", english=True).counted is None
+
+
+def test_a_figure_asked_in_a_unit_must_be_in_that_unit(fake_store):
+    area = profile(fake_store, "滨海湾人工智能小镇占地多少平方公里？")
+    assert area.unit == "平方公里" and not has_wanted_answer(area, POLES, GAZETTEER)  # 两个 poles are no area
+    assert has_wanted_answer(area, "滨海湾人工智能小镇规划面积约3.5平方公里。", GAZETTEER)
+    english = profile(fake_store, "How many square kilometres does the AI town cover?", english=True)
+    assert english.unit == "平方公里" and not has_wanted_answer(english, POLES, GAZETTEER)
+    assert profile(fake_store, "东莞要引进多少人才？").unit is None  # 多少人才 asks for no head count
+    assert profile(fake_store, "散裂中子源的功率是多少？").unit is None
+
+
 def test_money_spent_is_not_the_size_of_what_it_is_spent_on(fake_store):
     size = "到2026年,东莞将建成3个低空经济应用示范区,低空经济相关产业规模力争突破500亿元。"
     budget = "每年拿出3亿元资金,瞄准各细分领域的全球、全国前20强开展精准招商。"
@@ -86,6 +121,8 @@ def test_money_spent_is_not_the_size_of_what_it_is_spent_on(fake_store):
     scale = profile(fake_store, "东莞低空经济产业规模有多大？")
     assert has_wanted_answer(scale, size, GAZETTEER) and not has_wanted_answer(scale, budget, GAZETTEER)
     assert has_wanted_answer(profile(fake_store, "东莞在这方面花了多少钱？"), size, GAZETTEER)  # no measure named
+    grant = "对落地的人才团队按项目给予最高3000万元资助。"
+    assert has_wanted_answer(profile(fake_store, "What is the maximum funding a talent team can get?", english=True), grant, GAZETTEER)
 
 
 def test_a_place_the_question_names_is_not_where_it_is(fake_store):
@@ -146,6 +183,23 @@ def test_a_figure_about_another_place_is_not_evidence(fake_store):
     assert features(fake_store, "How large were Beijing's three leading industries in 2023?", SHANGHAI, english=True) is None
 
 
+def test_a_question_about_what_only_another_place_has_implies_no_home():
+    # Rule 2 reads a question naming no place as the home's, unless what it asks about is only
+    # ever written of elsewhere: no chunk naming 东莞 names the 皖江 neutron source.
+    hefei = "2月26日,位于合肥的皖江强流中子源打靶束流功率达到120kW并实现稳定运行。"
+    home = "3月4日,东莞的中国散裂中子源打靶束流功率达到160kW。"
+    tokenizer = Tokenizer()
+    lexical = BM25Index.build(["h", "d"], [tuple(tokenizer.tokenize(hefei)), tuple(tokenizer.tokenize(home))])
+
+    def found(question):
+        asked = profile_question(question, lexical, tokenizer, GAZETTEER, False)
+        return sentence_features(asked, hefei, 0.9, 0.9, lexical, tokenizer, GAZETTEER)
+
+    assert found("皖江强流中子源的束流功率达到了多少？") is not None
+    assert found("东莞的皖江强流中子源束流功率达到了多少？") is None  # the home named: 合肥's figure is not its
+    assert found("中子源的束流功率达到了多少？") is None  # 东莞's neutron source has it too
+
+
 def test_an_item_of_a_list_is_not_what_the_lists_figure_measures(fake_store):
     assert features(fake_store, "东莞低空经济产业的规模有多大？", CLUSTERS) is None
     assert features(fake_store, "东莞计划培育几个规模超百亿元的未来产业集群？", CLUSTERS) is not None
@@ -166,6 +220,13 @@ def test_sharing_only_where_and_when_is_no_evidence(fake_store):
     assert features(fake_store, "2022年东莞人工智能企业赚了多少钱？", AI_REVENUE) is not None
     assert features(fake_store, "How big was Dongguan's AI industry in 2022?", AI_REVENUE, english=True) is not None
     assert features(fake_store, "2022年东莞地区生产总值是多少？", AI_REVENUE, rules=("year", "place", "list")) is not None
+
+
+def test_the_setting_of_a_list_is_not_one_of_its_items(fake_store):
+    # 上海 opens the list's first item (「上海集成电路」); a question about 上海's 生物医药 names no other item.
+    assert features(fake_store, "2023年上海生物医药产业规模是多少？", SHANGHAI) is None
+    assert features(fake_store, "2023年上海人工智能产业单独的规模是多少？", SHANGHAI) is None  # 三大 closes the list
+    assert features(fake_store, "2023年上海三大先导产业规模达到多少？", SHANGHAI) is not None
 
 
 def test_a_list_item_is_named_by_any_of_its_rarest_words(fake_store):
