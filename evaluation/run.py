@@ -44,6 +44,7 @@ class Question:
     category: str = ""
     split: str = ""
     history: tuple[Turn, ...] = field(default_factory=tuple)
+    alone: str = ""  # for a question asked after an unrelated exchange: the id of the question asked alone
 
 
 def load_questions(path: Path, split: str | None = None) -> list[Question]:
@@ -51,6 +52,7 @@ def load_questions(path: Path, split: str | None = None) -> list[Question]:
     if not path.exists():
         raise QuestionFileError(f"question file not found: {path}")
     questions: list[Question] = []
+    seen: dict[str, int] = {}  # id → line: reports and variants are keyed by id
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
             continue
@@ -72,9 +74,13 @@ def load_questions(path: Path, split: str | None = None) -> list[Question]:
             for t in history
         ):
             raise QuestionFileError(f"{path}:{number}: 'history' must be a list of {{role, content}} turns")
+        question_id = str(row.get("id", number))
+        if question_id in seen:
+            raise QuestionFileError(f"{path}:{number}: id {question_id!r} is already used on line {seen[question_id]}")
+        seen[question_id] = number
         questions.append(
             Question(
-                id=str(row.get("id", number)),
+                id=question_id,
                 question=row["question"],
                 expected=tuple(expected),
                 unanswerable=unanswerable,
@@ -122,7 +128,7 @@ def after_an_unrelated_exchange(answerer: Answerer, questions: list[Question], m
         if partner.id not in partner_answers:
             partner_answers[partner.id] = answerer.ask(partner.question, [], mode=mode).answer
         history = (Turn("user", partner.question), Turn("assistant", partner_answers[partner.id]))
-        variants.append(replace(q, id=f"{q.id}@{partner.id}", history=history))
+        variants.append(replace(q, id=f"{q.id}@{partner.id}", history=history, alone=q.id))
     return variants
 
 
@@ -132,8 +138,7 @@ def changed_outcomes(alone: dict, in_conversation: dict, variants: list[Question
     wrong_in_conversation = {f["id"]: f for f in in_conversation["failures"]}
     changed = []
     for v in variants:
-        base = v.id.split("@")[0]
-        if (base in wrong_alone) != (v.id in wrong_in_conversation):
+        if (v.alone in wrong_alone) != (v.id in wrong_in_conversation):
             became = "wrong" if v.id in wrong_in_conversation else "right"
             changed.append({"id": v.id, "question": v.question, "after": v.history[0].content, "became": became,
                             **({"query": wrong_in_conversation[v.id]["query"]} if became == "wrong" else {})})

@@ -4,9 +4,10 @@ import math
 import numpy as np
 import pytest
 
+from answer.followup import Turn
 from evaluation.__main__ import main as evaluation_main
 from evaluation.metrics import first_relevant_rank, hit_at, is_relevant, ndcg_at, percentile, reciprocal_rank
-from evaluation.run import QuestionFileError, load_questions
+from evaluation.run import Question, QuestionFileError, changed_outcomes, load_questions
 from tests.conftest import MODEL_CACHE, REPO
 
 
@@ -56,6 +57,7 @@ def test_golden_set_is_well_formed_and_large_enough():
         ('{"question": "q", "expected": "x"}', "list of strings"),
         ('{"question": "q"}', "at least one 'expected'"),
         ('{"question": "q", "expected": ["x"], "history": [{"role": "bot"}]}', "'history'"),
+        ('{"id": "1", "question": "q", "expected": ["x"]}', "already used on line 1"),  # line 1's id is its number
     ],
 )
 def test_bad_question_files_name_the_line(tmp_path, line, message):
@@ -64,6 +66,14 @@ def test_bad_question_files_name_the_line(tmp_path, line, message):
     with pytest.raises(QuestionFileError, match=message) as error:
         load_questions(path)
     assert ":2:" in str(error.value)
+
+
+def test_a_changed_outcome_is_found_by_the_question_asked_alone_whatever_its_id():
+    exchange = (Turn("user", "别的问题？"), Turn("assistant", "别的回答。"))
+    variant = Question("q@2@p", "问题？", ("x",), False, "zh", history=exchange, alone="q@2")
+    alone_wrong = {"failures": [{"id": "q@2"}]}
+    assert changed_outcomes(alone_wrong, {"failures": []}, [variant])[0]["became"] == "right"
+    assert changed_outcomes(alone_wrong, {"failures": [{"id": "q@2@p", "query": "问题？"}]}, [variant]) == []
 
 
 def test_cli_json_report_on_a_fake_index(fake_store, monkeypatch, capsys, tmp_path):
