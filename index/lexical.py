@@ -87,10 +87,11 @@ class BM25Index:
 
     def shares_a_chunk(self, terms: frozenset[str], others: frozenset[str]) -> bool:
         """Does any chunk hold one of ``terms`` and one of ``others``?"""
-        def chunks(words: frozenset[str]) -> set[int]:
-            return {int(row) for w in words if w in self.vocabulary for row in self.weights[:, self.vocabulary[w]].indices}
+        def chunks(words: frozenset[str]) -> np.ndarray:
+            columns = [self.vocabulary[w] for w in words if w in self.vocabulary]
+            return np.unique(self.weights[:, columns].indices) if columns else np.zeros(0, dtype=np.int32)
 
-        return bool(chunks(terms) & chunks(others))
+        return bool(np.intersect1d(chunks(terms), chunks(others), assume_unique=True).size)
 
     def scores(self, query_tokens: list[str]) -> np.ndarray:
         columns = sorted({self.vocabulary[t] for t in query_tokens if t in self.vocabulary})

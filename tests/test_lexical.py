@@ -27,3 +27,10 @@ def test_save_and_load_round_trip(tmp_path):
     loaded = BM25Index.load(tmp_path)
     assert loaded.generation == 7 and loaded.chunk_ids == ["a", "b", "c"]
     assert np.allclose(loaded.scores(["x", "z"]), index.scores(["x", "z"]))
+
+
+def test_two_words_share_a_chunk_only_when_one_chunk_holds_both():
+    index = BM25Index.build(["a", "b"], [("东莞", "中子源"), ("合肥", "皖江")])
+    assert index.shares_a_chunk(frozenset({"中子源"}), frozenset({"东莞", "东莞市"}))
+    assert not index.shares_a_chunk(frozenset({"皖江"}), frozenset({"东莞", "东莞市"}))
+    assert not index.shares_a_chunk(frozenset({"未知"}), frozenset({"东莞"}))
