@@ -61,7 +61,9 @@ _TIME = re.compile(
     r"|what (year|date|month|day)|\b(which|what) (year|month)", re.I,
 )
 # 「在哪些方面」, 「在哪份文件」 ask for things, not places.
-_PLACE = re.compile(r"哪里|哪儿|在哪(?![些份种类项])|哪个(镇|街|区|市|省|县|地方|园区)|位于哪|\bwhere\b", re.I)
+_PLACE = re.compile(
+    r"哪里|哪儿|在哪(?![些份种类项])|哪个(镇|街|区|市|省|县|村|地方|园区|片区|楼)|哪(栋|幢|座)楼|哪条(街|路)|位于哪|\bwhere\b", re.I
+)
 # 「出台过哪些…规划文件」 asks for documents by name: a sentence naming none (「还未出台相关规划和文件」) does not answer.
 _DOCUMENT = re.compile(
     r"(哪些|什么|哪份|哪个|哪部|哪几)[^，,。？?]{0,12}(文件|规划|政策|意见|方案|通知|办法|条例|计划)"

@@ -44,6 +44,7 @@ def features(store, question, sentence, english=False, rules=RULES):
         ("东莞R&D投入强度在全国排第几？", "rank"),
         ("2022年东莞R&D研发投入占GDP的比重是多少？", "share"),
         ("中国散裂中子源位于东莞哪个镇街？", "place"),
+        ("松狐科技在松山湖的哪栋楼办公？", "place"),
         ("邱亮明建议东莞在哪些方面加大扶持？", None),  # 「在哪些方面」 asks for things, not a place
         ("东莞在哪份文件中首次提出九大未来产业？", "document"),
         ("What was Dongguan's total R&D spending in yuan in 2022?", "money"),  # a possessive between
