@@ -183,6 +183,7 @@ class QuestionProfile:
     money_measure: re.Pattern | None = None  # a money question naming one kind of money: what the sentence must name
     counted: str | None = None  # a count question's measure word (家 in 多少家), unless 个
     unit: str | None = None  # the unit of measure a figure is asked in (平方公里 in 占地多少平方公里)
+    count_noun: str | None = None  # what a 几个 count counts (小镇 in 「人工智能小镇一共有几个」)
     # A question naming no place is about the home, unless what it asks about is only ever written
     # of elsewhere (「皖江强流中子源的功率」: no article about 东莞 names it): then no place is implied.
     elsewhere: bool = False
@@ -303,8 +304,30 @@ def profile_question(
         money_measure=measures[0] if wants == "money" and len(measures) == 1 else None,
         counted=counted if wants == "count" and counted != "个" else None,
         elsewhere=elsewhere,
+        count_noun=counted_noun(question) if wants == "count" and not english and counted in (None, "个") else None,
         unit=asked_unit(question, english) if wants not in (None, "person", "role", "place", "document", "time") else None,
     )
+
+
+_COUNT_AFTER = re.compile(r"(?:(?<![哪这那])几|多少)个([^，,。？?！!；;]{1,12})")
+_COUNT_BEFORE = re.compile(r"([^，,。？?！!；;]{1,16}?)(?:一共|总共|共)?(?:有|是)?(?:(?<![哪这那])几|多少)个(?=[？?。，,]|$)")
+
+
+_COUNT_FRAME = frozenset("目标 数量 总数 个数 数目".split())  # 「集群培育目标是几个」 counts 集群
+
+
+def counted_noun(question: str) -> str | None:
+    """The noun a 几个 question counts: the first after it (「几个人工智能创新极」), or the last before it
+    when nothing follows (「人工智能小镇一共有几个？」)."""
+    after = _COUNT_AFTER.search(question)
+    if after:
+        nouns = [w for w, tag in pos_tags(after.group(1)) if tag.startswith("n") and len(w) >= 2]
+        return nouns[0] if nouns else None
+    before = _COUNT_BEFORE.search(question)
+    if before:
+        nouns = [w for w, tag in pos_tags(before.group(1)) if tag.startswith("n") and len(w) >= 2 and w not in _COUNT_FRAME]
+        return nouns[-1] if nouns else None
+    return None
 
 
 def asked_unit(question: str, english: bool) -> str | None:
@@ -538,6 +561,9 @@ def has_wanted_answer(profile: QuestionProfile, sentence: str, gazetteer: Gazett
             # 两个 (innovation poles) is no area: the figure must be in the unit asked (300平方公里, 1.2万人).
             measured = re.compile(rf"[\d{_CN_NUMERAL}](?:\.\d+)?[余多]?[万亿]?{profile.unit}")
             found = [m.group(0) for m in measured.finditer(text) if _value(m.group(0)) not in profile.amounts]
+        if profile.count_noun:
+            # 「两个人工智能创新双极」 counts poles, not the towns 「人工智能小镇一共有几个？」 asks about.
+            found = [f for f in found if _counts_noun(profile.count_noun, text, f)]
         if profile.counted:
             # The measure word says what is counted: 「多少家企业」 counts firms, 「三大环节」 links of a chain.
             found = [f for f in found if f[-1] == profile.counted or f[-1] == "个" and _counts_what_is_asked(profile.counted, text, f)]
@@ -546,6 +572,15 @@ def has_wanted_answer(profile: QuestionProfile, sentence: str, gazetteer: Gazett
 
 
 _FIRMS = re.compile(r"[^，,。；;、]{0,8}?(企业|公司|厂|机构|单位)")  # used with match(text, pos)
+
+
+def _counts_noun(noun: str, text: str, figure: str) -> bool:
+    """Does the figure count ``noun``? Not when the sentence names the noun, but outside the figure's
+    clause (「两个人工智能创新双极,并大力发展人工智能小镇」 counts poles, not towns); a sentence that does not
+    name it may call it otherwise (研究项目 asked, 课题 written), so its figure still counts."""
+    if noun not in text:
+        return True
+    return any(noun in clause for clause in re.split(r"[，,。；;！？]", text) if figure in clause)
 
 
 def _counts_what_is_asked(counted: str, text: str, figure: str) -> bool:

@@ -93,6 +93,18 @@ def test_a_count_is_of_what_its_measure_word_counts(fake_store):
 POLES = "经过几年的发展,东莞已打造了松山湖和滨海湾两个人工智能创新双极,并大力发展人工智能小镇,多点开花。"
 
 
+def test_a_count_is_of_the_noun_the_question_counts(fake_store):
+    towns = profile(fake_store, "东莞的人工智能小镇一共有几个？")
+    assert towns.count_noun == "小镇" and not has_wanted_answer(towns, POLES, GAZETTEER)  # 两个 counts poles
+    poles = profile(fake_store, "东莞已经打造了几个人工智能创新极？")
+    assert has_wanted_answer(poles, POLES, GAZETTEER)
+    projects = profile(fake_store, "散裂中子源投运以来做了多少个课题？")
+    assert has_wanted_answer(projects, "中国散裂中子源已总共完成课题1000余项。", GAZETTEER)  # the noun before the figure
+    assert profile(fake_store, "一号文定的未来产业集群培育目标是几个？").count_noun == "集群"  # 目标 is the frame
+    renamed = profile(fake_store, "中子源运行以来承担了多少个科研任务？")
+    assert has_wanted_answer(renamed, "中国散裂中子源已总共完成课题1000余项。", GAZETTEER)  # 课题 may be its 科研任务
+
+
 def test_an_english_count_of_companies_counts_firms(fake_store):
     chain = "初步形成了产业应用、技术创新、基础软硬件三大环节的人工智能产业链。"
     firms = profile(fake_store, "How many companies have settled in Dongguan's AI towns?", english=True)
