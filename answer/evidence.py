@@ -19,7 +19,8 @@ threshold below which the answer is a refusal, both fitted on the dev split only
 ablation there says each one helps:
 
 1. years and dates the question names must be in the sentence (2023年 is not 2022年);
-2. a figure about another place does not answer (上海's 1.6万亿元 is not 东莞's);
+2. a figure about another place does not answer (上海's 1.6万亿元 is not 东莞's), unless what the
+   question asks about is only ever written of elsewhere (the 合肥 article's 皖江 neutron source);
 3. an item named only inside a list (「…、低空经济、量子计算…等前沿产业」) is not what the
    sentence's figure measures;
 4. a sentence that shares only the setting (places, years, 今年) with a question asking more is no evidence.
@@ -311,8 +312,6 @@ def profile_question(
 
 _COUNT_AFTER = re.compile(r"(?:(?<![哪这那])几|多少)个([^，,。？?！!；;]{1,12})")
 _COUNT_BEFORE = re.compile(r"([^，,。？?！!；;]{1,16}?)(?:一共|总共|共)?(?:有|是)?(?:(?<![哪这那])几|多少)个(?=[？?。，,]|$)")
-
-
 _COUNT_FRAME = frozenset("目标 数量 总数 个数 数目".split())  # 「集群培育目标是几个」 counts 集群
 
 
