@@ -90,6 +90,9 @@ _QUANTITY_KINDS = (
 )
 
 
+FIGURE_KINDS = ("rank", "share", "count", "money", "amount")  # the kinds of answer that are a figure
+
+
 def wanted_kind(question: str) -> str | None:
     """"person", "role", "time", "place", "document", "rank", "share", "money", "count", "amount" or None."""
     if _HOLDER.search(question):
@@ -280,12 +283,11 @@ def profile_question(
     total = sum(weights)
     wants = wanted_kind(question)
     setting = _setting_groups(groups, gazetteer)
-    names_home = any(gazetteer.is_home_name(t) for g in groups for t in g) or (
-        english and any(gazetteer.is_home(w) for w in re.findall(r"[A-Z][a-z]+", question))
-    )
+    names_home = any(g & gazetteer.home_names for g in groups) or (english and gazetteer.home_in_english(question))
     subject = _subject(groups, weights, known, setting)
-    home = frozenset([gazetteer.home, gazetteer.home + "市"])
-    elsewhere = not places and not names_home and subject is not None and not lexical.shares_a_chunk(groups[subject], home)
+    elsewhere = (
+        not places and not names_home and subject is not None and not lexical.shares_a_chunk(groups[subject], gazetteer.home_names)
+    )
     plain = _DATE.sub("", _DASHES.sub("-", question))
     measures = [pattern for pattern in _MONEY_MEASURES if pattern.search(question)]
     counted = _COUNTED.search(question)
@@ -306,7 +308,7 @@ def profile_question(
         counted=counted if wants == "count" and counted != "个" else None,
         elsewhere=elsewhere,
         count_noun=counted_noun(question) if wants == "count" and not english and counted in (None, "个") else None,
-        unit=asked_unit(question, english) if wants not in (None, "person", "role", "place", "document", "time") else None,
+        unit=asked_unit(question, english) if wants in FIGURE_KINDS else None,
     )
 
 
@@ -354,7 +356,7 @@ def sentence_features(
     tokens = set(tokenizer.token_set(sentence)) | context
     if "year" in rules and not profile.anchors <= tokens:
         return None  # rule 1: the year or date asked about is not this sentence's
-    figure = profile.wants not in (None, "person", "role", "place", "document")
+    figure = profile.wants in (*FIGURE_KINDS, "time")  # a date is a figure of its own year
     if "place" in rules and (figure or profile.wants in ("person", "role")):
         named = gazetteer.in_text(sentence)
         if profile.places and not all(names & named for names in profile.places):

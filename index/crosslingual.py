@@ -174,10 +174,11 @@ class EnglishBridge:
         for i, word in enumerate(words):
             if used[i] or word in ENGLISH_STOP_WORDS or len(word) < 3:
                 continue
-            terms = next((self._whole.get(w) or self._by_word.get(w) for w in _stems(word) if self._whole.get(w) or self._by_word.get(w)),
-                         frozenset())
             if word in _NUMBER_WORDS:
                 terms = self._counts.get(_NUMBER_WORDS[word], frozenset())
+            else:
+                glossed = (self._whole.get(form) or self._by_word.get(form) for form in _stems(word))
+                terms = next((found for found in glossed if found), frozenset())
             concepts.append(Concept(word, terms))
         return concepts
 

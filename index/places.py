@@ -85,9 +85,17 @@ class Gazetteer:
         """The Chinese places a pinyin word may name (not the home place)."""
         return _by_pinyin().get(word.lower(), frozenset()) - {self.home}
 
+    @property
+    def home_names(self) -> frozenset[str]:
+        """The home place as Chinese words (东莞, 东莞市)."""
+        return frozenset([self.home, self.home + "市"])
+
     def is_home_name(self, word: str) -> bool:
-        """The home place as a Chinese word (东莞, 东莞市)."""
-        return word in (self.home, self.home + "市")
+        return word in self.home_names
 
     def is_home(self, word: str) -> bool:
         return self.home in _by_pinyin().get(word.lower(), frozenset())
+
+    def home_in_english(self, text: str) -> bool:
+        """Does an English text name the home place ("Dongguan's …")? Capitalised words, as ``in_english``."""
+        return any(word[0].isupper() and self.is_home(word) for word in _LATIN_WORD.findall(text))
