@@ -65,6 +65,7 @@ _ABOUT_AS_CLOSE = 0.015  # cosine margin; e5's cosines between words are compres
 _PREDICATE = re.compile(r"了|得|是|有|在|会|要|能|吗|怎么|什么|多少|哪|几|如何|为什么|发展|达到|提出")
 _NAME_TAGS = ("nr", "ns", "nt", "nz", "eng")
 _COMMON_SHARE = 0.2  # a noun in a fifth of the passages or more names no subject (docs/answers.md)
+_MORE = re.compile(r"^还|还(?:说|有|提|讲|谈|认为|表示|包括|做)|其他|其余|别的|另外|此外|除此|除了|\b(?:else|other|another|more|besides)\b", re.I)
 _QUESTION_VERBS = frozenset("是 有 怎么样 怎样 如何 什么样 多少 为什么 包括 属于 主要 具体".split())
 
 
@@ -190,8 +191,15 @@ def follow_up_topic(question: str) -> str | None:
     return topic[0]
 
 
+def asks_for_more(question: str) -> bool:
+    """「他还说了什么？」, 「还有哪些？」, "What else did he say?": the previous answer's sentences are not
+    news to it. Other follow-ups may be answered by the very sentence just quoted (「每年为此拿出多少钱？」
+    after the sentence naming the industry and its 3亿元)."""
+    return bool(_MORE.search(question))
+
+
 def previous_answer(history: list[Turn]) -> str:
-    """The last assistant message, whose sentences a 「还说了什么」 follow-up should not repeat."""
+    """The last assistant message, whose sentences a follow-up asking for more should not repeat."""
     for turn in reversed(history):
         if turn.role == "assistant":
             return turn.content

@@ -23,7 +23,15 @@ import numpy as np
 from answer.evidence import Evidence, EvidenceModel, default_model, find_evidence, score_sentences
 from answer.extractive import extractive_answer
 from answer.figures import quantities
-from answer.followup import Standalone, Turn, follow_up_topic, is_follow_up, previous_answer, standalone_question
+from answer.followup import (
+    Standalone,
+    Turn,
+    asks_for_more,
+    follow_up_topic,
+    is_follow_up,
+    previous_answer,
+    standalone_question,
+)
 from answer.llm import LLMClient, LLMError, LLMStreamCut, cited_answer, load_prompt
 from answer.models import Answer, language_of, refusal_answer
 from answer.verify import MARKUP, Checker, claim_model_for, compact, verify
@@ -170,7 +178,7 @@ class Answerer:
             topic=follow_up_topic(question) if standalone.follow_up else None,
             carried=standalone.carried,
         )
-        if standalone.follow_up:
+        if standalone.follow_up and asks_for_more(question):
             # 「他还说了什么？」: what the last answer quoted is not news.
             said = compact(previous_answer(history))
             evidence = [e for e in evidence if compact(e.text) not in said]

@@ -19,6 +19,7 @@ from evaluation.run import (
     format_report,
     format_table,
     load_questions,
+    with_own_answers,
 )
 
 
@@ -40,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--compare", action="store_true", help="run every mode and print them side by side")
     parser.add_argument(
         "--in-conversation", action="store_true",
-        help="also ask every question without a history after an unrelated exchange, and list what that changes",
+        help="also ask every question without a history after an unrelated exchange, and every one with a history after the pipeline's own answers to it; list what that changes",
     )
     args = parser.parse_args(argv)
     if not 1 <= args.k <= 50:
@@ -68,6 +69,11 @@ def main(argv: list[str] | None = None) -> int:
                 conversation = evaluate(answerer, variants, modes[0], args.k)
                 conversation["changed"] = changed_outcomes(reports[0], conversation, variants)
                 reports[0]["in_conversation"] = conversation
+                replayed = with_own_answers(answerer, questions, modes[0])
+                if replayed:
+                    own = evaluate(answerer, replayed, modes[0], args.k)
+                    own["changed"] = changed_outcomes(reports[0], own, replayed)
+                    reports[0]["own_answers"] = own
     except (QuestionFileError, StartupError, IngestError) as error:
         print(f"evaluation: {error}", file=sys.stderr)
         return 1
@@ -82,6 +88,11 @@ def main(argv: list[str] | None = None) -> int:
             print("\nthe same questions, each asked after an unrelated exchange:\n")
             print(format_table(conversation))
             print(format_changed(conversation["changed"], conversation["n"]))
+            own = reports[0].get("own_answers")
+            if own:
+                print("\nthe questions with a history, after the pipeline's own answers to it:\n")
+                print(format_table(own))
+                print(format_changed(own["changed"], own["n"], "after the written answers"))
     return 0
 
 

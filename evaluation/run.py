@@ -44,7 +44,7 @@ class Question:
     category: str = ""
     split: str = ""
     history: tuple[Turn, ...] = field(default_factory=tuple)
-    alone: str = ""  # for a question asked after an unrelated exchange: the id of the question asked alone
+    alone: str = ""  # for a variant (after an unrelated exchange, or with the pipeline's own answers): its question's id
 
 
 def load_questions(path: Path, split: str | None = None) -> list[Question]:
@@ -129,6 +129,23 @@ def after_an_unrelated_exchange(answerer: Answerer, questions: list[Question], m
             partner_answers[partner.id] = answerer.ask(partner.question, [], mode=mode).answer
         history = (Turn("user", partner.question), Turn("assistant", partner_answers[partner.id]))
         variants.append(replace(q, id=f"{q.id}@{partner.id}", history=history, alone=q.id))
+    return variants
+
+
+def with_own_answers(answerer: Answerer, questions: list[Question], mode: str) -> list[Question]:
+    """Each question with a history again, the history's assistant turns replaced by the pipeline's
+    own answers to its user turns, as the chat would have shown them (the question files hold a
+    short written answer instead, which the chat never shows: a follow-up that is answered by the
+    sentence just quoted is measured only this way). Ids: ``a255~own``."""
+    variants = []
+    for q in questions:
+        if not q.history:
+            continue
+        replayed: list[Turn] = []
+        for turn in q.history:
+            if turn.role == "user":
+                replayed += [turn, Turn("assistant", answerer.ask(turn.content, list(replayed), mode=mode).answer)]
+        variants.append(replace(q, id=f"{q.id}~own", history=tuple(replayed), alone=q.id))
     return variants
 
 
@@ -243,8 +260,8 @@ def format_table(report: dict) -> str:
     return "\n".join(lines)
 
 
-def format_changed(changed: list[dict], asked: int) -> str:
-    lines = [f"\n{len(changed)} of {asked} came out otherwise than asked alone:"]
+def format_changed(changed: list[dict], asked: int, than: str = "asked alone") -> str:
+    lines = [f"\n{len(changed)} of {asked} came out otherwise than {than}:"]
     for c in changed:
         searched = f" (searched {c['query']!r})" if c.get("query") and c["query"] != c["question"] else ""
         lines.append(f"  {c['id']} became {c['became']}: {c['question']}, after {c['after']!r}{searched}")

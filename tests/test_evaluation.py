@@ -134,10 +134,14 @@ def test_in_conversation_variants_follow_an_unrelated_exchange(fake_store, monke
         question, partner = change["id"].split("@")
         assert question != partner and partner in {"rd", "beam", "towns"}
     assert all("@" in f["id"] for f in conversation["failures"])
+    # The one question with a history is asked again after the pipeline's own answer to that history.
+    own = report["own_answers"]
+    assert own["n"] == 1 and isinstance(own["changed"], list) and all(f["id"] == "later~own" for f in own["failures"])
 
     assert evaluation_main([str(questions), "--mode", "bm25", "--in-conversation"]) == 0
     out = capsys.readouterr().out
     assert "each asked after an unrelated exchange" in out and "came out otherwise than asked alone" in out
+    assert "after the pipeline's own answers" in out and "came out otherwise than after the written answers" in out
 
     with pytest.raises(SystemExit):
         evaluation_main([str(questions), "--compare", "--in-conversation"])
@@ -167,6 +171,24 @@ def test_the_unrelated_exchange_shares_no_passage_with_the_question(fake_store):
         assert not any(is_relevant(c, list(own.expected)) and is_relevant(c, list(partner.expected)) for c in chunks)
     # 4.1% and 全国第6 share a passage, so rd and rank can only be paired with beam.
     assert {v.id for v in variants} >= {"rd@beam", "rank@beam"}
+
+
+def test_a_history_is_replayed_with_the_pipelines_own_answers(fake_store):
+    from answer.pipeline import Answerer, Turn
+    from evaluation.run import Question, with_own_answers
+    from index.retrieval import Searcher
+
+    answerer = Answerer(fake_store.settings, Searcher.from_settings(fake_store, fake_store.settings), None)
+    asked = "东莞每年拿出多少钱用于人工智能精准招商？"
+    written = (Turn("user", asked), Turn("assistant", "东莞每年拿出3亿元资金开展精准招商。"))
+    questions = [
+        Question("aim", "瞄准的是什么样的企业？", ("前20强",), False, "zh", history=written),
+        Question("rd", "2022年东莞R&D研发投入占GDP比重是多少？", ("4.1%",), False, "zh"),
+    ]
+    (variant,) = with_own_answers(answerer, questions, "bm25")
+    assert variant.id == "aim~own" and variant.alone == "aim" and variant.question == questions[0].question
+    assert variant.history == (Turn("user", asked), Turn("assistant", answerer.ask(asked, mode="bm25").answer))
+    assert "3亿元" in variant.history[1].content and variant.history[1].content != written[1].content
 
 
 def test_cli_missing_file_is_a_clear_error(fake_store, monkeypatch, capsys, tmp_path):

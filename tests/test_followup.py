@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from answer.followup import is_follow_up, standalone_question
+from answer.followup import asks_for_more, is_follow_up, standalone_question
 from answer.pipeline import Answerer, Turn
 from index.places import Gazetteer
 from index.retrieval import Searcher
@@ -151,6 +151,24 @@ def test_a_follow_up_brings_what_was_not_said_yet(fake_store):
     a2 = bot.ask("他还说了什么？", [Turn("user", q1), Turn("assistant", a1.answer)])
     assert a2.query == "王珺还说了什么？"
     assert "传统工业化思维" not in a2.answer
+
+
+@pytest.mark.parametrize(
+    "question, more",
+    [("他还说了什么？", True), ("还有哪些？", True), ("其他城市呢？", True), ("What else did he say?", True),
+     ("每年为此拿出多少钱？", False), ("瞄准的是什么样的企业？", False), ("Where does that rank nationally?", False)],
+)
+def test_a_follow_up_asking_for_more(question, more):
+    assert asks_for_more(question) is more
+
+
+def test_a_follow_up_may_be_answered_by_the_sentence_just_quoted(fake_store):
+    bot = answerer(fake_store)
+    q1 = "东莞把什么产业列为十大重点发展产业之一？"
+    a1 = bot.ask(q1)
+    assert "人工智能" in a1.answer and "3亿元" in a1.answer  # the answering sentence gives the money too
+    a2 = bot.ask("每年为此拿出多少钱？", [Turn("user", q1), Turn("assistant", a1.answer)])
+    assert not a2.refused and "3亿元" in a2.answer
 
 
 def test_english_questions_without_an_answer_are_refused_in_english(fake_store):

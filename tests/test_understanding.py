@@ -133,6 +133,13 @@ def test_real_follow_ups_are_rewritten_and_answered(bot):
     assert beijing.query == "2022年北京R&D研发投入占GDP比重是多少？" and beijing.refused
 
 
+def test_a_follow_up_is_answered_by_the_sentence_the_chat_just_quoted(bot):
+    # The history holds the pipeline's own answer, as in the chat: its sentence answers the follow-up too.
+    question = "东莞把什么产业列为十大重点发展产业之一？"
+    first = cited(bot.ask(question), "人工智能")
+    cited(bot.ask("每年为此拿出多少钱？", [Turn("user", question), Turn("assistant", first.answer)]), "3亿元")
+
+
 def test_a_follow_up_is_answered_for_what_it_asks_not_for_what_it_carries(bot):
     # Searched with the previous question's subject in front; the answer must answer the why.
     history = [Turn("user", "王珺说今后三到五年未来产业重点围绕哪些技术？"), Turn("assistant", "……人工智能、大数据……[1]")]
