@@ -396,13 +396,14 @@ def find_evidence(
     model: EvidenceModel | None = None,
     topic: str | None = None,
     carried: str = "",
+    gloss_vector: np.ndarray | None = None,
 ) -> list[Evidence]:
     """Evidence sentences from the top passages, best first; empty when the articles do not say.
 
     ``sentence_vectors`` maps a passage's chunk id to its sentences and clauses and their vectors."""
     model = model or default_model()
     candidates = score_sentences(
-        question, vector, passages, sentence_vectors, lexical, tokenizer, gazetteer, english, model, topic, carried
+        question, vector, passages, sentence_vectors, lexical, tokenizer, gazetteer, english, model, topic, carried, gloss_vector
     )
     return [e for e in candidates if e.score >= model.threshold_for(english)]
 
@@ -419,8 +420,12 @@ def score_sentences(
     model: EvidenceModel | None = None,
     topic: str | None = None,
     carried: str = "",
+    gloss_vector: np.ndarray | None = None,
 ) -> list[Evidence]:
-    """Every candidate sentence with its probability, best first (the calibration reads these)."""
+    """Every candidate sentence with its probability, best first (the calibration reads these).
+
+    ``gloss_vector``: an English question's Chinese rendering, embedded (``EnglishBridge.gloss``);
+    a sentence's meaning signal is then the mean of its cosines with the question and with that."""
     model = model or default_model()
     profile = profile_question(question, lexical, tokenizer, gazetteer, english, topic, carried)
     rows: list[tuple[RankedPassage, int, int, float, frozenset[str]]] = []
@@ -429,7 +434,10 @@ def score_sentences(
         quotations = quote_speakers(text, tokenizer)
         stored = sentence_vectors[ranked.passage.chunk_id]
         previous = (0, 0)
-        for (start, end), similarity in zip(stored.spans, stored.similarities(vector)):
+        similarities = stored.similarities(vector)
+        if gloss_vector is not None:
+            similarities = (similarities + stored.similarities(gloss_vector)) / 2
+        for (start, end), similarity in zip(stored.spans, similarities):
             sentence, before = text[start:end], _same_paragraph(text, previous, start)
             previous = (start, end)
             if sentence == ranked.passage.section or _CAPTION.match(sentence) or len(sentence) < _MIN_SENTENCE_CHARS:

@@ -59,15 +59,17 @@ def _with_context(chosen: list[Evidence]) -> list[Evidence]:
 
 
 def _with_openings(chosen: list[Evidence]) -> list[Evidence]:
-    """Each 其中-sentence preceded by the sentence it continues, unless that one is quoted already."""
-    spans = {(e.passage.passage.chunk_id, e.start) for e in chosen}
+    """Each 其中-sentence preceded by the sentence it continues, which is quoted once, before it,
+    even when it was chosen too and ranked lower."""
+    placed: set[tuple[str, int]] = set()
     result: list[Evidence] = []
     for sentence in chosen:
         opening = opening_sentence(sentence)
-        if opening and (opening.passage.passage.chunk_id, opening.start) not in spans:
-            spans.add((opening.passage.passage.chunk_id, opening.start))
-            result.append(opening)
-        result.append(sentence)
+        for quoted in ([opening] if opening else []) + [sentence]:
+            where = (quoted.passage.passage.chunk_id, quoted.start)
+            if where not in placed:
+                placed.add(where)
+                result.append(quoted)
     return result
 
 

@@ -152,7 +152,8 @@ class Answerer:
         mode = mode or self.settings.retrieval_mode
         language = language_of(question)
         notice = None
-        # One vector per question: it ranks the passages and scores the evidence sentences.
+        # One vector per question: it ranks the passages and scores the evidence sentences (an English
+        # question's Chinese gloss is embedded too, for the evidence alone: docs/answers.md).
         vector = self.searcher.embed_question(query)
         try:
             passages = self.searcher.search(query, mode, self.settings.top_k, vector)
@@ -165,18 +166,22 @@ class Answerer:
             passages = self.searcher.search(query, "bm25", self.settings.top_k)
             notice = VECTORS_DOWN_NOTICE if language == "zh" else VECTORS_DOWN_NOTICE_EN
         sentences = self.searcher.sentences(passages)
+        lexical = self.searcher.store.lexical()
+        # English: the Chinese rendering of the question, embedded, sharpens which sentence means it.
+        gloss = lexical.english.gloss(query, lexical.document_share) if language == "en" else ""
         evidence = (score_sentences if keep_all else find_evidence)(
             query,
             vector,
             passages,
             sentences,
-            self.searcher.store.lexical(),
+            lexical,
             self.searcher.store.tokenizer,
             self.gazetteer,
             english=language == "en",
             model=self.evidence_model,
             topic=follow_up_topic(question) if standalone.follow_up else None,
             carried=standalone.carried,
+            gloss_vector=self.searcher.embed_question(gloss) if gloss else None,
         )
         if standalone.follow_up and asks_for_more(question):
             # 「他还说了什么？」: what the last answer quoted is not news.

@@ -17,7 +17,7 @@ import gzip
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable
+from typing import Callable, Iterable
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'&-]*")
 _CJK_TERM = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
@@ -181,6 +181,20 @@ class EnglishBridge:
                 terms = next((found for found in glossed if found), frozenset())
             concepts.append(Concept(word, terms))
         return concepts
+
+
+    def gloss(self, question: str, share: Callable[[str], float]) -> str:
+        """The question's content words as the corpus words they translate to, the two most used
+        first (``share``: a word's share of the passages): 「东莞 企业/公司 瞄准/指标 招商」 for "Which
+        kinds of companies does Dongguan target when it goes after AI investment?". The embedding
+        model matches this Chinese rendering to the articles' sentences better than the English
+        question (docs/answers.md); empty when no word translates."""
+        parts = []
+        for concept in self.concepts(question):
+            terms = sorted(concept.terms, key=lambda t: (-share(t), t))[:2]
+            if terms:
+                parts.append("/".join(terms))
+        return " ".join(parts)
 
 
 def _pinyin_index(terms: Iterable[str]) -> dict[str, frozenset[str]]:

@@ -95,3 +95,17 @@ def test_llm_is_not_asked_when_the_articles_do_not_cover_the_question(fake_store
         standin.script(Reply("巴黎明天晴[1]。"))
         result = answerer(fake_store, LLMClient(llm_settings(standin))).ask("明天巴黎的天气怎么样？")
     assert result.refused and standin.requests == []
+
+
+def test_a_qizhong_sentence_is_quoted_after_the_sentence_it_continues_even_when_that_one_ranks_lower():
+    from answer.evidence import Evidence
+    from answer.extractive import extractive_answer
+    from index.retrieval import Passage, RankedPassage
+
+    total = "相关数据显示,2022年东莞人工智能产业规模以上企业营业收入约996亿元。"
+    part = "其中,可穿戴智能设备制造领域规上企业营业收入约757亿元,已具备一定产业基础。"
+    text = total + part
+    passage = RankedPassage(Passage("d#1", "d", "标题", text, 0, len(text), ""), 1.0, 1)
+    ranked = [Evidence(passage, len(total), len(text), 0.9), Evidence(passage, 0, len(total), 0.8)]
+    answer = extractive_answer("What was the revenue of the wearable device makers?", ranked, 0.5)
+    assert answer.answer.index("996亿元") < answer.answer.index("757亿元") and answer.answer.count("996亿元") == 1

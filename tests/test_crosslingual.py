@@ -47,3 +47,12 @@ def test_a_number_word_is_the_count_the_articles_write():
     bridge = EnglishBridge({"十大", "两个", "五项", "十分"})
     found = words(bridge, "Was AI among the ten key industries, in two places, under five plans?")
     assert found["ten"] == {"十大"} and found["two"] == {"两个"} and found["five"] == {"五项"}
+
+
+def test_the_gloss_renders_the_question_in_the_corpus_words_most_used_first():
+    bridge = EnglishBridge({"企业", "公司", "东莞", "招商", "瞄准", "目标", "指标"})
+    share = {"企业": 0.5, "公司": 0.2, "东莞": 0.9, "招商": 0.1, "瞄准": 0.1, "目标": 0.1, "指标": 0.05}.get
+    gloss = bridge.gloss("Which kinds of companies does Dongguan target when it goes after AI investment?", lambda t: share(t, 0.0))
+    # Two translations at most per word, the more used first (ties by the word itself, so every run agrees).
+    assert gloss == "东莞 企业/公司 目标/瞄准 招商"
+    assert bridge.gloss("Is it true?", lambda t: 0.0) == ""  # nothing translates: no gloss to embed

@@ -49,6 +49,9 @@ def test_paraphrases_the_issue_quotes_are_answered(bot, question, expected):
         ("How many future industry clusters worth over 10 billion yuan does Dongguan plan to build?", "1-2个"),
         # Refused at the Chinese questions' threshold: English questions have their own (evidence_model.json).
         ("How much money does Dongguan set aside each year to attract AI investment?", "3亿元"),
+        # Found through the question's Chinese gloss (东莞 企业/公司 目标/瞄准 招商): the English question
+        # alone is closest to a short sentence that writes "AI".
+        ("Which kinds of companies does Dongguan target when it goes after AI investment?", "前20强"),
     ],
 )
 def test_english_questions_are_answered_offline_with_citations(bot, question, expected):
