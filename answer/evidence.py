@@ -281,7 +281,11 @@ def profile_question(
         weights = [w if g & asked else w * CARRIED_WEIGHT for g, w in zip(groups, weights)]
     known = [i for i, g in enumerate(groups) if g & lexical.vocabulary.keys()]
     total = sum(weights)
-    wants = wanted_kind(question)
+    # What kind of answer is asked is what the question asks now, not what its carried subject asked
+    # (「上海三大先导产业2023年规模多大，这些产业在哪些领域…」 asks for fields, not a size).
+    wants = wanted_kind(question[len(carried):] if carried and question.startswith(carried) else question)
+    if wants == "rank":
+        places = _without_rank_scope(places, question, gazetteer, english)
     setting = _setting_groups(groups, gazetteer)
     names_home = any(g & gazetteer.home_names for g in groups) or (english and gazetteer.home_in_english(question))
     subject = _subject(groups, weights, known, setting)
@@ -310,6 +314,22 @@ def profile_question(
         count_noun=counted_noun(question) if wants == "count" and not english and counted in (None, "个") else None,
         unit=asked_unit(question, english) if wants in FIGURE_KINDS else None,
     )
+
+
+# 「这个比例在广东排第几？」, "Where does it rank in Guangdong?": the place a rank is taken in is its
+# scope (全省第2), not the place whose figure is ranked.
+_RANK_SCOPE = re.compile(r"在([^，,。？?]{1,12}?)(?:范围内|内|中|里)?(?:分别)?(?:排|位列|位居|名列|居)")
+_RANK_SCOPE_EN = re.compile(r"\brank\w*\s+(?:\w+\s+){0,3}?(?:in|within|among)\s+([^,.?]+)", re.I)
+
+
+def _without_rank_scope(
+    places: tuple[frozenset[str], ...], question: str, gazetteer: Gazetteer, english: bool
+) -> tuple[frozenset[str], ...]:
+    if english:
+        scope = {name for m in _RANK_SCOPE_EN.finditer(question) for names in gazetteer.in_english(m.group(1)) for name in names}
+        return tuple(p for p in places if not p & scope)
+    scopes = [m.group(1) for m in _RANK_SCOPE.finditer(question)]
+    return tuple(p for p in places if not any(name in scope for name in p for scope in scopes))
 
 
 _COUNT_AFTER = re.compile(r"(?:(?<![哪这那])几|多少)个([^，,。？?！!；;]{1,12})")

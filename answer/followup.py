@@ -58,7 +58,7 @@ _TOPIC = re.compile(r"^(?:那么|那|还有|另外|此外)?[，,\s]*([^，,。�
 _PERSON_PRONOUN = re.compile(r"他们|她们|(?<![其吉])他|她|此人|这个人|这位")
 _YEAR = re.compile(r"\d{4}年?")
 _RELATIVE_YEAR = {"前一年": -1, "上一年": -1, "去年": -1, "头一年": -1, "后一年": 1, "下一年": 1, "第二年": 1, "次年": 1}
-_QUESTION_WORDS = re.compile(r"是多少|有多少|多少|几个|几大|哪几个|哪些|什么|哪一年|什么时候|是否|是谁|第几|怎么样|如何|为什么|吗|呢|[？?。！!]")
+_QUESTION_WORDS = re.compile(r"是多少|有多少|多少|多大|多高|多长|多久|多远|多快|几个|几大|哪几个|哪些|什么|哪一年|什么时候|是否|是谁|第几|怎么样|如何|为什么|吗|呢|[？?。！!]")
 _NOUN_TAGS = ("n", "nz", "nt", "vn", "eng")
 _ABOUT_AS_CLOSE = 0.015  # cosine margin; e5's cosines between words are compressed (0.88-0.94)
 # Words that make 「X呢」 a statement or a question of its own rather than a new topic alone.

@@ -184,9 +184,12 @@ class Answerer:
             gloss_vector=self.searcher.embed_question(gloss) if gloss else None,
         )
         if standalone.follow_up and asks_for_more(question):
-            # 「他还说了什么？」: what the last answer quoted is not news.
+            # 「他还说了什么？」: what the last answer quoted is not news, unless nothing else answers
+            # (「这份文件还提出要培育多大规模的产业集群？」 after the sentence that says it too).
             said = compact(previous_answer(history))
-            evidence = [e for e in evidence if compact(e.text) not in said]
+            fresh = [e for e in evidence if compact(e.text) not in said]
+            if any(e.score >= self.evidence_model.threshold_for(language == "en") for e in fresh):
+                evidence = fresh
         return _Prepared(question, query, language, passages, evidence, notice, sentences)
 
     def _standalone(self, question: str, history: list[Turn]) -> Standalone:

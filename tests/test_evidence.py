@@ -318,3 +318,20 @@ def test_a_quotation_is_said_by_the_person_named_before_or_after_it(fake_store):
     said = sentence_features(profile(fake_store, question), inside, 0.9, 0.9, fake_store.lexical(), tokenizer, GAZETTEER,
                              RULES, context=frozenset({"王珺"}))
     assert said["lex"] > alone["lex"] and said["missing"] <= alone["missing"]
+
+
+def test_the_place_a_rank_is_taken_in_is_its_scope_not_whose_figure_it_is(fake_store):
+    assert profile(fake_store, "东莞R&D研发投入占GDP比重，这个比例在广东排第几？").places == ()
+    assert features(fake_store, "这个比例在广东排第几？", RD) is not None  # 全省第2: the figure is 东莞's
+    both = profile(fake_store, "深圳的研发强度在全国和广东分别排第几？")
+    assert both.places == (frozenset({"深圳"}),)  # whose figure is ranked still has to be named
+    english = profile(fake_store, "How does Shenzhen's R&D intensity rank in Guangdong?", english=True)
+    assert [sorted(p) for p in english.places] == [["深圳"]]
+    assert profile(fake_store, "广东的研发投入占GDP比重是多少？").places == (frozenset({"广东"}),)  # no rank: 广东's own
+
+
+def test_a_follow_up_asks_what_it_asks_now_not_what_its_carried_subject_asked(fake_store):
+    carried = "上海三大先导产业2023年规模多大，"
+    question = carried + "这些产业在哪些领域形成了较完整的产业链条？"
+    assert profile_question(question, fake_store.lexical(), fake_store.tokenizer, GAZETTEER, False, carried=carried).wants is None
+    assert profile(fake_store, question).wants == "money"  # asked as one question, 规模多大 asks for a size

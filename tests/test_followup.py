@@ -171,6 +171,15 @@ def test_a_follow_up_may_be_answered_by_the_sentence_just_quoted(fake_store):
     assert not a2.refused and "3亿元" in a2.answer
 
 
+def test_a_follow_up_asking_for_more_gets_the_sentence_just_quoted_when_nothing_else_answers(fake_store):
+    bot = answerer(fake_store)
+    q1 = "东莞的政府“一号文”提出要发展几大未来产业？"
+    a1 = bot.ask(q1)
+    assert "九大未来产业" in a1.answer and "超百亿元" in a1.answer  # the sentence says both
+    a2 = bot.ask("这份文件还提出要培育多大规模的产业集群？", [Turn("user", q1), Turn("assistant", a1.answer)])
+    assert not a2.refused and "超百亿元" in a2.answer
+
+
 def test_english_questions_without_an_answer_are_refused_in_english(fake_store):
     result = answerer(fake_store).ask("What is the weather like in Paris?")
     assert result.refused and result.answer == "The articles do not say." and result.notice is None
