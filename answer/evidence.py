@@ -134,7 +134,9 @@ _MONEY_MEASURES = (
     # an industry's or a company's size
     re.compile(r"规模|营收|收入|产值|总值|增加值|销售额|\b(revenue|size|scale|output|income|sales|gdp)\b", re.I),
     # money spent
-    re.compile(r"投资|投入|资金|经费|预算|补贴|资助|扶持|奖励|融资|拿出|\b(invest\w*|fund\w*|budget|spend\w*|subsid\w*|set aside)\b", re.I),
+    re.compile(r"投资|投入|(?<!融)资金|经费|预算|补贴|资助|扶持|奖励|拿出|\b(invest\w*|fund\w*|budget|spend\w*|subsid\w*|set aside)\b", re.I),
+    # money a company raised (a city's 每年拿出2亿元资金 is no 首轮融资)
+    re.compile(r"融资|募资|募集|获投|\b(financing|raised|funding rounds?)\b", re.I),
 )
 _COUNTED = re.compile(r"(?:(?<![哪这那])几|多少)([个项家种大次位名座条所类批])")
 _COUNTED_FIRMS_EN = re.compile(r"\bhow many ([\w-]+ ){0,2}(companies|firms|enterprises|businesses)\b", re.I)

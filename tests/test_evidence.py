@@ -335,3 +335,10 @@ def test_a_follow_up_asks_what_it_asks_now_not_what_its_carried_subject_asked(fa
     question = carried + "这些产业在哪些领域形成了较完整的产业链条？"
     assert profile_question(question, fake_store.lexical(), fake_store.tokenizer, GAZETTEER, False, carried=carried).wants is None
     assert profile(fake_store, question).wants == "money"  # asked as one question, 规模多大 asks for a size
+
+
+def test_money_a_company_raised_is_not_money_a_city_spends(fake_store):
+    raised = profile(fake_store, "佛山智擎机器人首轮融资金额是多少？")  # 融资金额 holds 资金, and still asks what was raised
+    assert not has_wanted_answer(raised, "佛山每年拿出2亿元资金,瞄准全国前30强机器人企业开展精准招商。", GAZETTEER)
+    assert has_wanted_answer(raised, "智擎机器人去年完成首轮融资5000万元。", GAZETTEER)
+    assert has_wanted_answer(profile(fake_store, "东莞每年拿出多少资金用于招商？"), "东莞每年拿出3亿元资金开展精准招商。", GAZETTEER)
