@@ -61,6 +61,14 @@ _TIME = re.compile(
     r"什么时候|何时|哪一年|哪年|几月|哪天|哪一天|日期|多久|^\W*(and |so |but )?when\b|\bwhen (did|does|do|is|was|were|will|are|has|have|had|can|could|would|should)\b"
     r"|what (year|date|month|day)|\b(which|what) (year|month)", re.I,
 )
+# A deadline asked for (「在哪一年之前」, 「到哪一年」, 「什么时候建成」, "by when") is answered by a deadline
+# (「到2026年」, 「2025年前」, 「(2019—2030年)」), not by the date something was said or done.
+_DEADLINE_ASKED = re.compile(
+    r"哪一?年(?:之前|以前|前)|到哪一?年|(?:什么时候|何时|哪一?年)(?:能|会|要|将)?(?:建成|完成|实现|建好|投产|竣工|落成)"
+    r"|by (?:when|what year|which year)|when will.*(?:complete|completed|finish|finished|built|done|open)",
+    re.I,
+)
+_DEADLINE = re.compile(r"(?:到|至|截至|截止到?)\s*\d{4}年|\d{4}年(?:前|之前|以前|底|末)|\d{4}\s*[—–\-~～至到]\s*\d{4}年")
 # 「在哪些方面」, 「在哪份文件」 ask for things, not places.
 _PLACE = re.compile(
     r"哪里|哪儿|在哪(?![些份种类项])|哪个(镇|街|区|市|省|县|村|地方|园区|片区|楼)|哪(栋|幢|座)楼|哪条(街|路)|位于哪|\bwhere\b", re.I
@@ -193,6 +201,7 @@ class QuestionProfile:
     # A question naming no place is about the home, unless what it asks about is only ever written
     # of elsewhere (「皖江强流中子源的功率」: no article about 东莞 names it): then no place is implied.
     elsewhere: bool = False
+    deadline: bool = False  # a time question asking by when (_DEADLINE_ASKED)
 
 
 @dataclass
@@ -315,6 +324,7 @@ def profile_question(
         elsewhere=elsewhere,
         count_noun=counted_noun(question) if wants == "count" and not english and counted in (None, "个") else None,
         unit=asked_unit(question, english) if wants in FIGURE_KINDS else None,
+        deadline=wants == "time" and bool(_DEADLINE_ASKED.search(question)),
     )
 
 
@@ -572,7 +582,7 @@ def has_wanted_answer(profile: QuestionProfile, sentence: str, gazetteer: Gazett
     if wants == "role":
         return bool(_ROLE_WORD.search(sentence))
     if wants == "time":
-        return bool(_DATE.search(sentence))
+        return bool((_DEADLINE if profile.deadline else _DATE).search(sentence))
     if wants == "document":
         return bool(_DOCUMENT_NAME.search(sentence))
     if wants == "place":

@@ -342,3 +342,13 @@ def test_money_a_company_raised_is_not_money_a_city_spends(fake_store):
     assert not has_wanted_answer(raised, "佛山每年拿出2亿元资金,瞄准全国前30强机器人企业开展精准招商。", GAZETTEER)
     assert has_wanted_answer(raised, "智擎机器人去年完成首轮融资5000万元。", GAZETTEER)
     assert has_wanted_answer(profile(fake_store, "东莞每年拿出多少资金用于招商？"), "东莞每年拿出3亿元资金开展精准招商。", GAZETTEER)
+
+
+def test_a_deadline_asked_is_answered_by_a_deadline_not_by_when_something_was_said(fake_store):
+    by_when = profile(fake_store, "东莞一号文要求在哪一年之前培育出1-2个超百亿元的未来产业集群？")
+    assert by_when.wants == "time" and by_when.deadline
+    assert not has_wanted_answer(by_when, "2024年东莞通过政府“一号文”,明确表示要发展九大未来产业。", GAZETTEER)
+    assert has_wanted_answer(by_when, "到2026年,东莞将建成3个低空经济应用示范区。", GAZETTEER)
+    assert has_wanted_answer(profile(fake_store, "这份规划一直规划到哪一年？"), "《东莞市新一代人工智能发展规划(2019—2030年)》", GAZETTEER)
+    when = profile(fake_store, "东莞哪一年提出发展量子信息产业？")  # when it was said: any date answers
+    assert not when.deadline and has_wanted_answer(when, "东莞早于2021年在相关会议上已经提出要发展量子信息产业。", GAZETTEER)
