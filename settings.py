@@ -180,7 +180,7 @@ class Settings(BaseSettings):
 
     # Retrieval
     retrieval_mode: RetrievalMode = Field("hybrid", description="bm25, dense or hybrid.")
-    top_k: int = Field(5, ge=1, le=50, description="Passages retrieved per question.")
+    top_k: int = Field(8, ge=1, le=50, description="Passages retrieved per question (the evidence reads the first 8).")
     fusion: Literal["rrf", "score"] = Field(
         "rrf", description="Hybrid fusion: weighted reciprocal-rank fusion, or weighted normalised scores."
     )

@@ -43,7 +43,9 @@ from index.instructions import quotable
 from index.places import Gazetteer, place_names
 from index.text import SPEECH_VERBS, Tokenizer, pos_tags, split_sentences
 
-PASSAGES_READ = 5
+# The passages whose sentences are read: 8 rather than 5 found 「王珺是什么身份？」 (the 原院长王珺 passage
+# ranks sixth) and lost no refusal on dev (docs/answers.md).
+PASSAGES_READ = 8
 # A follow-up's words taken from the conversation (「王珺说…技术，为什么东莞要先发展好这些技术？」) say
 # where to look; the answer must answer what is asked now. Half: 0.25 measured the same on dev.
 CARRIED_WEIGHT = 0.5
