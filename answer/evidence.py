@@ -299,6 +299,10 @@ def profile_question(
     wants = wanted_kind(question[len(carried):] if carried and question.startswith(carried) else question)
     if wants == "rank":
         places = _without_rank_scope(places, question, gazetteer, english)
+    if carried and wants not in (*FIGURE_KINDS, "time"):
+        # A year or date the carried subject names scopes a figure asked now (「其中…占了多少？」), not a
+        # document or a reason: after 「广东2月宣布…」, 「那国家层面出了什么文件？」 need not be of 2月.
+        anchors = frozenset(a for a in anchors if a in question[len(carried):] or (topic and a in topic))
     setting = _setting_groups(groups, gazetteer)
     names_home = any(g & gazetteer.home_names for g in groups) or (english and gazetteer.home_in_english(question))
     subject = _subject(groups, weights, known, setting)

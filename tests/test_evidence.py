@@ -352,3 +352,12 @@ def test_a_deadline_asked_is_answered_by_a_deadline_not_by_when_something_was_sa
     assert has_wanted_answer(profile(fake_store, "这份规划一直规划到哪一年？"), "《东莞市新一代人工智能发展规划(2019—2030年)》", GAZETTEER)
     when = profile(fake_store, "东莞哪一年提出发展量子信息产业？")  # when it was said: any date answers
     assert not when.deadline and has_wanted_answer(when, "东莞早于2021年在相关会议上已经提出要发展量子信息产业。", GAZETTEER)
+
+
+def test_a_carried_year_scopes_a_figure_asked_now_but_not_a_document(fake_store):
+    def anchors(carried, asked):
+        return profile_question(carried + asked, fake_store.lexical(), fake_store.tokenizer, GAZETTEER, False, carried=carried).anchors
+
+    assert "2022年" in anchors("2022年东莞人工智能产业规上营收，", "其中智能硬件制造这几块占了多少？")
+    assert anchors("广东2月宣布培育未来产业集群，", "那国家层面出了什么文件？") == frozenset()
+    assert "2月" in profile(fake_store, "广东2月宣布培育未来产业集群，那国家层面出了什么文件？").anchors  # asked as one question
