@@ -94,7 +94,7 @@ _QUANTITY_KINDS = (
     ("rank", re.compile(r"第几|排名|排第|排在|位列|名次|\brank|\bplace\b", re.I)),
     ("share", re.compile(r"比重|占比|比例|百分之|强度|\bshare\b|percent|proportion|\bratio\b|intensity", re.I)),
     ("count", re.compile(r"(?<![哪这那])几[个项家种大次位名座条款所类批]|多少(个|项|家|种|次|位|名|座|条|所|类|批)|\bhow many\b|number of", re.I)),
-    ("money", re.compile(r"钱|金额|资金|营收|收入|产值|规模|投资|投入多少|总额|总值|生产总值|资产|估值|市值|经费|预算|补贴|奖励|融资|真金白银"
+    ("money", re.compile(r"钱|金额|资金|资本|营收|收入|产值|规模|投资|投入多少|总额|总值|生产总值|资产|估值|市值|经费|预算|补贴|奖励|融资|真金白银"
                          r"|revenue|money|\bworth\b|\bvalue\b|\bsize\b|\bspend|\bbudget|\bfund|\byuan\b|investment|income|output|\bgdp\b"
                          r"|how (big|large)", re.I)),
 )

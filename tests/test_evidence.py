@@ -33,6 +33,7 @@ def features(store, question, sentence, english=False, rules=RULES):
         ("东莞计划培育几个未来产业集群？", "count"),
         ("东莞人工智能产业链分为哪几个环节？", None),  # 「哪几个」 asks which, not how many
         ("这几类智能制造企业的营收加起来是多少？", "money"),  # 「这几类」 points at them: no count asked
+        ("松狐科技的注册资本是多少？", "money"),  # capital is money: 「成立3年」 does not answer it
         ("中国散裂中子源二期工程什么时候建成？", "time"),
         ("杨代友担任什么职务？", "role"),
         ("王珺是谁？", "role"),
