@@ -60,14 +60,14 @@ _WHO = re.compile(r"^([\u4e00-\u9fff]{2,4}?)(?:是谁|是哪位|是什么人)") 
 # "when" asks for a time as the question word (When did …, since when has …), not in a clause
 # ("… target when it goes after AI investment?").
 _TIME = re.compile(
-    r"什么时候|何时|哪一年|哪年|几月|哪天|哪一天|日期|多久|^\W*(and |so |but )?when\b|\bwhen (did|does|do|is|was|were|will|are|has|have|had|can|could|would|should)\b"
-    r"|what (year|date|month|day)|\b(which|what) (year|month)", re.I,
+    r"什么时候|何时|哪一年|哪年|几月|哪天|哪一天|日期|多久|^\W*(and |so |but )?when\b|\bwhen (did|does|do|is|was|were|will|are|has|have|had|can|could|would|should|must)\b"
+    r"|what (year|date|month|day)|\b(which|what) (year|month)|\bby when\b", re.I,
 )
 # A deadline asked for (「在哪一年之前」, 「到哪一年」, 「什么时候建成」, "by when") is answered by a deadline
 # (「到2026年」, 「2025年前」, 「(2019—2030年)」), not by the date something was said or done.
 _DEADLINE_ASKED = re.compile(
     r"哪一?年(?:之前|以前|前)|到哪一?年|(?:什么时候|何时|哪一?年)(?:能|会|要|将)?(?:建成|完成|实现|建好|投产|竣工|落成)"
-    r"|by (?:when|what year|which year)|when will.*(?:complete|completed|finish|finished|built|done|open)",
+    r"|\bby (?:when|what year|which year)\b|\bwhen will\b.*\b(?:complete|completed|finish|finished|built|done|open)\b",
     re.I,
 )
 _DEADLINE = re.compile(r"(?:到|至|截至|截止到?)\s*\d{4}年|\d{4}年(?:前|之前|以前|底|末)|\d{4}\s*[—–\-~～至到]\s*\d{4}年")

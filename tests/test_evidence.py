@@ -351,6 +351,8 @@ def test_a_deadline_asked_is_answered_by_a_deadline_not_by_when_something_was_sa
     assert not has_wanted_answer(by_when, "2024年东莞通过政府“一号文”,明确表示要发展九大未来产业。", GAZETTEER)
     assert has_wanted_answer(by_when, "到2026年,东莞将建成3个低空经济应用示范区。", GAZETTEER)
     assert has_wanted_answer(profile(fake_store, "这份规划一直规划到哪一年？"), "《东莞市新一代人工智能发展规划(2019—2030年)》", GAZETTEER)
+    english = profile(fake_store, "By when must Dongguan build its future industry clusters?", english=True)
+    assert english.deadline and not has_wanted_answer(english, "2024年东莞通过政府“一号文”,明确表示要发展九大未来产业。", GAZETTEER)
     when = profile(fake_store, "东莞哪一年提出发展量子信息产业？")  # when it was said: any date answers
     assert not when.deadline and has_wanted_answer(when, "东莞早于2021年在相关会议上已经提出要发展量子信息产业。", GAZETTEER)
 
