@@ -25,7 +25,7 @@ def llm_app(tmp_path_factory):
 def test_streamed_tokens_then_a_verified_answer(llm_app):
     url, standin = llm_app
     standin.respond_with(
-        lambda r: Reply(f"东莞计划加快培育1-2个规模超百亿元的未来产业集群[{passage_number(r, '1-2个规模超百亿元')}]。再建30个集群[7]。")
+        lambda r: Reply(f"东莞计划加快培育1-2个规模超百亿元的未来产业集群[{passage_number(r, '1-2个规模超百亿元')}]。再建30个集群[12]。")  # [12]: no passage retrieved has that number
     )
     with httpx.stream("POST", url + "/api/ask/stream", json={"question": MAIN_QUESTION}, timeout=60) as response:
         events = read_sse(response)
