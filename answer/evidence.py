@@ -260,6 +260,7 @@ def profile_question(
     """``topic``: the new topic of a follow-up (「那散裂中子源呢？」), which every evidence sentence must name.
     ``carried``: the part of ``question`` a follow-up took from the conversation (the previous
     question's subject); its words weigh less (``CARRIED_WEIGHT``)."""
+    asked_now = question[len(carried):]  # ``carried`` is where a follow-up's query starts (answer/followup.py)
     polar = [m.group(0) for m in _A_NOT_A.finditer(question)]
     tokens = [
         t for t in dict.fromkeys(tokenizer.question_tokens(question))
@@ -287,7 +288,6 @@ def profile_question(
     groups = list(dict.fromkeys(groups))
     weights = [own_weights.get(g) or max((lexical.term_idf(t) for t in g), default=lexical.term_idf("")) for g in groups]
     if carried:
-        asked_now = question[len(carried):]
         asked = set(tokenizer.question_tokens(asked_now))
         if english:
             asked |= {t for c in lexical.english.concepts(asked_now) for t in c.terms}
@@ -296,13 +296,13 @@ def profile_question(
     total = sum(weights)
     # What kind of answer is asked is what the question asks now, not what its carried subject asked
     # (「上海三大先导产业2023年规模多大，这些产业在哪些领域…」 asks for fields, not a size).
-    wants = wanted_kind(question[len(carried):] if carried and question.startswith(carried) else question)
+    wants = wanted_kind(asked_now)
     if wants == "rank":
         places = _without_rank_scope(places, question, gazetteer, english)
     if carried and wants not in (*FIGURE_KINDS, "time"):
         # A year or date the carried subject names scopes a figure asked now (「其中…占了多少？」), not a
         # document or a reason: after 「广东2月宣布…」, 「那国家层面出了什么文件？」 need not be of 2月.
-        anchors = frozenset(a for a in anchors if a in question[len(carried):] or (topic and a in topic))
+        anchors = frozenset(a for a in anchors if a in asked_now)  # a follow-up's new topic is in what it asks now
     setting = _setting_groups(groups, gazetteer)
     names_home = any(g & gazetteer.home_names for g in groups) or (english and gazetteer.home_in_english(question))
     subject = _subject(groups, weights, known, setting)
