@@ -10,7 +10,9 @@ score a further quoted sentence needs are then chosen for the best balance of qu
 with the fact and look-alikes refused. The test halves are never read.
 
 With ``--write`` the result goes to answer/evidence_model.json (what the app loads); with
-``--current`` that file's model is measured on the dev split as it is, not refitted; with
+``--current`` that file's model is measured on the dev split as it is, not refitted (``--split test``
+measures it on the test halves instead: a report, which can neither fit nor write); ``--reach`` adds
+what its signals can reach at any threshold, per category, and the two ceilings no threshold passes; with
 ``--english-threshold`` only English questions' threshold is chosen again (on the dev split's
 English questions, that file's weights kept) and written. With
 ``--ablate`` it also measures, on the same dev questions, the model refitted without each filter
@@ -48,19 +50,22 @@ class Candidate:
     text: str
 
 
-def dev_sets() -> list[tuple[list[Path], list[Question]]]:
-    article = load_questions(QUESTIONS / "article.jsonl", "dev")
-    article += load_questions(REPO / "evaluation" / "golden.jsonl")
-    article += load_questions(REPO / "evaluation" / "holdout.jsonl")
-    return [(ARTICLE_CORPUS, article), (MIXED_CORPUS, load_questions(QUESTIONS / "mixed.jsonl", "dev"))]
+def question_sets(split: str = "dev") -> list[tuple[list[Path], list[Question]]]:
+    """The questions of one split, each set with the articles it is about. The dev split (fitted on)
+    includes the older golden and held-out sets; the test split is only ever reported on."""
+    article = load_questions(QUESTIONS / "article.jsonl", split)
+    if split == "dev":
+        article += load_questions(REPO / "evaluation" / "golden.jsonl")
+        article += load_questions(REPO / "evaluation" / "holdout.jsonl")
+    return [(ARTICLE_CORPUS, article), (MIXED_CORPUS, load_questions(QUESTIONS / "mixed.jsonl", split))]
 
 
-def collect(settings, rules: tuple[str, ...] = RULES) -> list[tuple[Question, list[Candidate]]]:
+def collect(settings, rules: tuple[str, ...] = RULES, split: str = "dev") -> list[tuple[Question, list[Candidate]]]:
     from app import build_answerer
     from evaluation.corpora import temporary_index
 
     collected = []
-    for folders, questions in dev_sets():
+    for folders, questions in question_sets(split):
         with temporary_index(settings, folders) as indexed:
             answerer, _ = build_answerer(indexed)
             answerer.evidence_model = EvidenceModel({}, 0.0, 0.5, 0.5, rules)  # every candidate, these filters
@@ -109,23 +114,30 @@ def fit(x: np.ndarray, y: np.ndarray, names: tuple[str, ...] = FEATURES, l2: flo
     return weights, float(beta[-1] - weights @ mean)
 
 
-def outcomes(collected, weights, bias, threshold, keep_ratio, english_threshold: float | None = None) -> dict:
+def question_outcomes(collected, weights, bias, threshold, keep_ratio, english_threshold: float | None = None):
     """What the extractive answer would do per question at this threshold (``english_threshold``
     for English questions, when given): quote the sentences at or above it (within keep_ratio of
-    the best, three at most) or refuse."""
-    answered = answerable = refused = unanswerable = 0
+    the best, three at most) or refuse. Yields (question, right): answered with the fact, or refused
+    when the articles do not answer it."""
     for q, candidates in collected:
         probabilities = [1 / (1 + np.exp(-(c.features @ weights + bias))) for c in candidates]
         asked = english_threshold if q.lang == "en" and english_threshold is not None else threshold
         kept = [(p, c) for p, c in zip(probabilities, candidates) if p >= asked]
         kept.sort(key=lambda pc: -pc[0])
         chosen = [c for p, c in kept if p >= keep_ratio * kept[0][0]][:3] if kept else []
+        yield q, not chosen if q.unanswerable else any(is_relevant(c.text, list(q.expected)) for c in chosen)
+
+
+def outcomes(collected, weights, bias, threshold, keep_ratio, english_threshold: float | None = None) -> dict:
+    """``question_outcomes`` summed: the shares answered with the fact and refused."""
+    answered = answerable = refused = unanswerable = 0
+    for q, right in question_outcomes(collected, weights, bias, threshold, keep_ratio, english_threshold):
         if q.unanswerable:
             unanswerable += 1
-            refused += not chosen
+            refused += right
         else:
             answerable += 1
-            answered += any(is_relevant(c.text, list(q.expected)) for c in chosen)
+            answered += right
     return {
         "answered": answered / answerable,
         "refused_unanswerable": refused / unanswerable,
@@ -218,6 +230,44 @@ def curve_table(collected, model: EvidenceModel) -> str:
     return "\n".join(lines)
 
 
+REACH_THRESHOLDS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+
+
+def reach_table(collected, model: EvidenceModel) -> str:
+    """What the model's signals can reach on these questions, whatever the threshold: per category,
+    the share answered with the fact (answerable questions) and refused (unanswerable ones) at one
+    threshold for both languages, then at the model's own thresholds; and two ceilings no threshold
+    passes: some candidate sentence holds the fact (what retrieval and the filter rules leave to
+    quote), and the best-scored candidate holds it."""
+    weights = weight_vector(model)
+    categories = sorted({q.category or "other" for q, _ in collected})
+    columns = [("answered", c) for c in categories if any(not q.unanswerable and (q.category or "other") == c for q, _ in collected)]
+    columns += [("refused", c) for c in categories if any(q.unanswerable and (q.category or "other") == c for q, _ in collected)]
+    columns = [("answered", None), ("refused", None), *columns]
+
+    def shares(rights) -> list[str]:
+        cells = []
+        for kind, category in columns:
+            hits = [right for q, right in rights if q.unanswerable == (kind == "refused") and category in (None, q.category or "other")]
+            cells.append(f"{sum(hits) / len(hits):.2f}" if hits else "-")
+        return cells
+
+    def row(label: str, rights) -> str:
+        return f"| {label} | " + " | ".join(shares(rights)) + " |"
+
+    head = ["threshold", *(f"{kind} {category or 'all'}" for kind, category in columns)]
+    lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
+    for threshold in REACH_THRESHOLDS:
+        lines.append(row(f"{threshold:.2f}", list(question_outcomes(collected, weights, model.bias, threshold, model.keep_ratio))))
+    own = list(question_outcomes(collected, weights, model.bias, model.threshold, model.keep_ratio, model.english_threshold))
+    lines.append(row(f"the model's ({model.threshold:.2f}, English {model.english_threshold or model.threshold:.2f})", own))
+    answerable = [(q, candidates) for q, candidates in collected if not q.unanswerable]
+    lines.append(row("ceiling: some candidate holds the fact", [(q, any(c.label for c in cands)) for q, cands in answerable]))
+    best = [(q, bool(cands) and cands[int(np.argmax([c.features @ weights for c in cands]))].label == 1) for q, cands in answerable]
+    lines.append(row("ceiling: the best-scored candidate holds it", best))
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m evaluation.calibrate", description=__doc__.split("\n\n")[0])
     parser.add_argument("--write", action="store_true", help=f"write the fitted model to {MODEL_PATH.relative_to(REPO)}")
@@ -226,13 +276,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--current", action="store_true", help=f"measure the model the app loads ({MODEL_PATH.name}) instead of refitting")
     parser.add_argument("--english-threshold", action="store_true",
                         help=f"keep {MODEL_PATH.name}'s weights and threshold; choose and write only the English questions' threshold")
+    parser.add_argument("--reach", action="store_true",
+                        help="with --current: what the signals reach at any threshold, per category, and the ceilings no threshold passes")
+    parser.add_argument("--split", choices=("dev", "test"), default="dev",
+                        help="the questions measured (default dev); test is reported on only, so it needs --current")
     args = parser.parse_args(argv)
     if args.current and (args.write or args.ablate or args.english_threshold):
         parser.error("--current measures the model as it is: it cannot be combined with --write, --ablate or --english-threshold")
+    if args.split == "test" and not args.current:
+        parser.error("the test split is never fitted on: --split test needs --current")
+    if args.reach and not args.current:
+        parser.error("--reach measures the model the app loads: it needs --current")
     from settings import load_settings
 
     settings = load_settings()
-    collected = collect(settings)
+    collected = collect(settings, split=args.split)
     if args.english_threshold:
         model = with_english_threshold(collected, EvidenceModel.load())
         data = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
@@ -246,6 +304,8 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(measure(collected, model), indent=1))
         if args.curve:
             print(curve_table(collected, model), file=sys.stderr)
+        if args.reach:
+            print(reach_table(collected, model), file=sys.stderr)
         return 0
     model, result = calibrate(collected)
     if args.ablate:

@@ -248,6 +248,48 @@ def test_english_questions_get_their_own_threshold_chosen_on_the_english_ones():
     assert model.threshold_for(english=True) == model.english_threshold and model.threshold_for(english=False) == 0.7
 
 
+def test_the_reach_table_shows_each_category_at_every_threshold_and_the_ceilings_no_threshold_passes():
+    from answer.evidence import FEATURES, EvidenceModel
+    from evaluation.calibrate import Candidate, reach_table
+    from evaluation.run import Question
+
+    def question(category, expected, unanswerable=False):
+        return Question("q", "?", tuple(expected), unanswerable, "zh", category, "test")
+
+    def candidate(sem, label):  # the first signal (sem) alone, weight 1, bias 0
+        return Candidate(np.array([sem] + [0.0] * (len(FEATURES) - 1)), label, "4.1%" if label else "别的")
+
+    collected = [
+        (question("paraphrase", ["4.1%"]), [candidate(2.0, 1), candidate(0.5, 0)]),  # scores 0.88 and 0.62
+        (question("english", ["4.1%"]), [candidate(2.0, 0), candidate(-1.0, 1)]),  # the fact scores 0.27, far below the best
+        (question("lookalike", [], True), [candidate(0.5, 0)]),  # 0.62
+    ]
+    table = reach_table(collected, EvidenceModel({"sem": 1.0}, 0.0, 0.7, 0.5)).splitlines()
+    head = [cell.strip() for cell in table[0].strip("|").split("|")]
+
+    def row(label):
+        line = next(line for line in table if line.startswith(f"| {label} |"))
+        return dict(zip(head, (cell.strip() for cell in line.strip("|").split("|"))))
+
+    assert row("0.70")["answered paraphrase"] == "1.00" and row("0.70")["refused lookalike"] == "1.00"
+    assert row("0.50")["refused lookalike"] == "0.00"  # 0.62 is quoted at 0.50
+    assert row("0.00")["answered english"] == "0.00"  # the fact is never within keep_ratio of the best
+    assert row("the model's (0.70, English 0.70)")["answered all"] == "0.50"
+    assert row("ceiling: some candidate holds the fact")["answered english"] == "1.00"
+    assert row("ceiling: the best-scored candidate holds it")["answered english"] == "0.00"
+    assert row("ceiling: the best-scored candidate holds it")["refused lookalike"] == "-"
+
+
+def test_the_test_split_is_only_reported_on_never_fitted(capsys):
+    from evaluation.calibrate import main as calibrate_main
+
+    for argv in (["--split", "test"], ["--split", "test", "--write"], ["--reach"]):
+        with pytest.raises(SystemExit) as stopped:
+            calibrate_main(argv)
+        assert stopped.value.code == 2
+    assert "--split test needs --current" in capsys.readouterr().err
+
+
 @pytest.mark.slow
 def test_the_claim_calibration_runs_and_refits_the_shipped_claim_model(tmp_path):
     """`python -m evaluation.calibrate_claims` on the real model (it once crashed on the stored
