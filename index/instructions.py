@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # (reason, pattern); reasons are shown to administrators.
 _PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
@@ -41,10 +42,17 @@ def instruction_flags(text: str) -> list[str]:
 def quotable(sentence: str, question: str) -> bool:
     """May the offline answer quote this sentence for this question? Not when it gives orders;
     a phone number or a web address only when the question asks for contact details."""
-    flags = set(instruction_flags(sentence))
-    if _ASKS_CONTACT.search(question):
+    flags = _sentence_flags(sentence)
+    if flags and _ASKS_CONTACT.search(question):
         flags -= CONTACT_REASONS
     return not flags
+
+
+@lru_cache(maxsize=16384)
+def _sentence_flags(sentence: str) -> frozenset[str]:
+    # Kept per sentence: every question checks the sentences of the same few top passages again
+    # (5% of an answer's time before, docs/performance.md).
+    return frozenset(instruction_flags(sentence))
 
 
 def document_flags(text: str, limit: int = 3) -> str:
