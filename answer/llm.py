@@ -16,7 +16,7 @@ import time
 from typing import Callable, Iterator
 
 from answer.models import Answer, Citation, language_of, refusal_answer
-from index.instructions import CONTACT_REASONS, instruction_flags, neutralised
+from index.instructions import CONTACT_REASONS, neutralised, sentence_flags
 from index.retrieval import RankedPassage
 from index.text import split_sentences
 from settings import PROMPTS_DIR, Settings
@@ -138,7 +138,7 @@ def for_the_model(text: str) -> str:
     is a fact of the article and stays."""
     parts, last = [], 0
     for span in split_sentences(text):
-        if set(instruction_flags(text[span.start : span.end])) - CONTACT_REASONS:
+        if sentence_flags(text[span.start : span.end]) - CONTACT_REASONS:
             parts += [text[last : span.start], WITHHELD]
             last = span.end
     return neutralised("".join(parts) + text[last:])

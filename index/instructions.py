@@ -42,16 +42,16 @@ def instruction_flags(text: str) -> list[str]:
 def quotable(sentence: str, question: str) -> bool:
     """May the offline answer quote this sentence for this question? Not when it gives orders;
     a phone number or a web address only when the question asks for contact details."""
-    flags = _sentence_flags(sentence)
+    flags = sentence_flags(sentence)
     if flags and _ASKS_CONTACT.search(question):
         flags -= CONTACT_REASONS
     return not flags
 
 
 @lru_cache(maxsize=16384)
-def _sentence_flags(sentence: str) -> frozenset[str]:
-    # Kept per sentence: every question checks the sentences of the same few top passages again
-    # (5% of an answer's time before, docs/performance.md).
+def sentence_flags(sentence: str) -> frozenset[str]:
+    """``instruction_flags`` of one sentence of an article, kept: every question checks the
+    sentences of the same few top passages again (5% of an answer's time, docs/performance.md)."""
     return frozenset(instruction_flags(sentence))
 
 
